@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// The shop: four services (gateway, payments, fulfillment, notifier) that talk only through
+// length-prefixed JSON frames over Unix domain sockets. No package dependencies: the toolchain
+// plus three system C libraries (libcurl, sqlite3, libcrypto) through system-library targets.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "shop",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "payments", targets: ["payments"]),
+        .executable(name: "fulfillment", targets: ["fulfillment"]),
+        .executable(name: "notifier", targets: ["notifier"]),
+    ],
+    targets: [
+        // System libraries: a module map plus a shim header with typed wrappers for variadic C calls.
+        .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Shared/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+
+        // Shared libraries. Dependencies point one way: Services -> Shared.
+        .target(name: "Wire", path: "Shared/Wire", swiftSettings: strict),
+        .target(name: "Logging", dependencies: ["Wire"], path: "Shared/Logging", swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["Wire", "Logging"], path: "Shared/Transport", swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),
+        .target(name: "HTTP", dependencies: ["Wire", "Logging", "Transport"], path: "Shared/HTTP", swiftSettings: strict),
+        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage"],
+                path: "Shared/ServiceKit", swiftSettings: strict),
+
+        // The four services.
+        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "HTTP"], path: "Services/gateway", swiftSettings: strict),
+        .executableTarget(name: "payments", dependencies: ["ServiceKit"], path: "Services/payments", swiftSettings: strict),
+        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit"], path: "Services/fulfillment", swiftSettings: strict),
+        .executableTarget(name: "notifier", dependencies: ["ServiceKit"], path: "Services/notifier", swiftSettings: strict),
+
+        // Benchmarks (not tests): run by bench/*.sh, which print figures next to a baseline.
+        .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: strict),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], path: "Tests/HTTPTests", swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit"],
+                    path: "Tests/IntegrationTests", swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

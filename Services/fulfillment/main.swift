@@ -1,0 +1,3 @@
+import ServiceKit
+
+ServiceMain.run(FulfillmentService.spec, build: FulfillmentService.build)

@@ -1,0 +1,3 @@
+import ServiceKit
+
+ServiceMain.run(GatewayService.spec, build: GatewayService.build)

@@ -1,0 +1,3 @@
+import ServiceKit
+
+ServiceMain.run(NotifierService.spec, build: NotifierService.build)

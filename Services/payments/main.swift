@@ -1,0 +1,3 @@
+import ServiceKit
+
+ServiceMain.run(PaymentsService.spec, build: PaymentsService.build)

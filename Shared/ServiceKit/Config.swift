@@ -1,0 +1,120 @@
+import FoundationEssentials
+import Logging
+import Wire
+
+/// Start-up configuration problems, each naming the variable and what it expects.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Reads environment variables once at start, collecting every problem so the operator sees them all at
+/// once instead of fixing one per restart.
+public struct ConfigReader {
+    private let environment: [String: String]
+    private(set) var problems: [String] = []
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// The raw value, or nil when unset or empty.
+    public func raw(_ name: String) -> String? {
+        guard let v = environment[name], !v.isEmpty else { return nil }
+        return v
+    }
+
+    /// A string, or `fallback` when unset.
+    public func string(_ name: String, default fallback: String) -> String {
+        raw(name) ?? fallback
+    }
+
+    /// A string that must be set.
+    public mutating func requiredString(_ name: String, expected: String) -> String {
+        guard let v = raw(name) else {
+            problems.append("\(name) is required: expected \(expected)")
+            return ""
+        }
+        return v
+    }
+
+    /// An integer in `range`, or `fallback` when unset.
+    public mutating func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+        guard let v = raw(name) else { return fallback }
+        guard let n = Int(v), range.contains(n) else {
+            problems.append("\(name)='\(v)': expected an integer from \(range.lowerBound) to \(range.upperBound)")
+            return fallback
+        }
+        return n
+    }
+
+    /// One of `choices`, or `fallback` when unset.
+    public mutating func choice(_ name: String, default fallback: String, choices: [String]) -> String {
+        guard let v = raw(name) else { return fallback }
+        guard choices.contains(v.lowercased()) else {
+            problems.append("\(name)='\(v)': expected one of \(choices.joined(separator: ", "))")
+            return fallback
+        }
+        return v.lowercased()
+    }
+
+    /// Records a problem found by the caller's own validation.
+    public mutating func problem(_ name: String, _ message: String) {
+        problems.append("\(name): \(message)")
+    }
+
+    /// Throws if any value was missing or malformed.
+    public func finish() throws(ConfigError) {
+        if !problems.isEmpty { throw ConfigError(problems: problems) }
+    }
+}
+
+/// Settings every service shares.
+public struct CommonConfig: Sendable {
+    /// `SHOP_SOCKET_DIR`: where every service's socket lives.
+    public var socketDirectory: String
+    /// `SHOP_DATA_DIR`: where databases and other state live.
+    public var dataDirectory: String
+    /// `SHOP_LOG_LEVEL`.
+    public var logLevel: Logger.Level
+    /// `SHOP_MAX_FRAME_BYTES`.
+    public var maxFrameBytes: Int
+    /// `SHOP_CALL_TIMEOUT_MS`: default deadline for calls to other services.
+    public var callTimeoutMs: Int
+    /// `SHOP_MAX_CONNECTIONS`: per service socket.
+    public var maxConnections: Int
+
+    /// The variables read here, for `--help` and the README.
+    public static let variables: [(String, String)] = [
+        ("SHOP_SOCKET_DIR", "directory of the services' Unix sockets (default ./run/sockets; created 0750)"),
+        ("SHOP_DATA_DIR", "directory of the services' SQLite databases (default ./run/data)"),
+        ("SHOP_LOG_LEVEL", "debug, info, warn or error (default info)"),
+        ("SHOP_MAX_FRAME_BYTES", "largest accepted frame payload, 1024 to 16777216 (default 1048576)"),
+        ("SHOP_CALL_TIMEOUT_MS", "deadline for calls between services in ms, 10 to 600000 (default 5000)"),
+        ("SHOP_MAX_CONNECTIONS", "most connections per service socket, 1 to 65536 (default 1024)"),
+    ]
+
+    /// Reads the common variables.
+    public static func read(_ r: inout ConfigReader) -> CommonConfig {
+        let level = r.choice("SHOP_LOG_LEVEL", default: "info", choices: ["debug", "info", "warn", "warning", "error"])
+        return CommonConfig(
+            socketDirectory: r.string("SHOP_SOCKET_DIR", default: "./run/sockets"),
+            dataDirectory: r.string("SHOP_DATA_DIR", default: "./run/data"),
+            logLevel: Logger.Level(name: level) ?? .info,
+            maxFrameBytes: r.int("SHOP_MAX_FRAME_BYTES", default: Frame.defaultMaxPayload, range: 1024...(16 << 20)),
+            callTimeoutMs: r.int("SHOP_CALL_TIMEOUT_MS", default: 5_000, range: 10...600_000),
+            maxConnections: r.int("SHOP_MAX_CONNECTIONS", default: 1024, range: 1...65_536))
+    }
+
+    /// The socket of `service`.
+    public func socketPath(of service: String) -> String {
+        (socketDirectory.hasSuffix("/") ? socketDirectory : socketDirectory + "/") + service + ".sock"
+    }
+
+    /// The database file of `service`.
+    public func databasePath(of service: String) -> String {
+        (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + service + ".sqlite"
+    }
+}

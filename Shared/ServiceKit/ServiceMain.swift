@@ -1,0 +1,248 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+@preconcurrency import Dispatch
+import Logging
+import Storage
+import Transport
+import Wire
+
+/// The command line every service shares: `serve` (default), `health`, `--help`, `--version`.
+public enum ServiceMain {
+    /// Exit codes of `health`, so scripts can tell the reasons apart.
+    public enum HealthExit: Int32 {
+        case healthy = 0, unhealthy = 1, noSocket = 2, refused = 3, timedOut = 4, otherError = 5
+    }
+
+    /// Runs the service's command line and never returns.
+    public static func run(_ spec: ServiceSpec, arguments: [String] = CommandLine.arguments,
+                           build: @escaping @Sendable (ServiceContext) throws -> ServiceParts) -> Never {
+        let args = Array(arguments.dropFirst())
+        switch args.first {
+        case nil, "serve":
+            serve(spec, build: build)
+        case "health":
+            health(spec)
+        case "--help", "-h", "help":
+            print(usage(spec))
+            exit(0)
+        case "--version", "version":
+            print("\(spec.name) \(ShopVersion.current) (protocol v\(Envelope.protocolVersion))")
+            exit(0)
+        case let other?:
+            printError("\(spec.name): unknown command '\(other)'\n\n\(usage(spec))")
+            exit(64)
+        }
+    }
+
+    /// Writes a line to stderr (used before a logger exists, and for command-line errors).
+    static func printError(_ line: String) {
+        Logger.stderrSink(Array((line + "\n").utf8))
+    }
+
+    static func usage(_ spec: ServiceSpec) -> String {
+        var s = """
+            \(spec.name) \(ShopVersion.current): \(spec.summary)
+
+            Usage:
+              \(spec.name) [serve]     start the service (default)
+              \(spec.name) health      ask the running service for sys.health; exit 0 when ok or degraded
+                                 (1 failing, 2 no socket, 3 refused, 4 timed out, 5 other error)
+              \(spec.name) --help      this text
+              \(spec.name) --version   print the version
+
+            Environment:
+
+            """
+        for (name, text) in CommonConfig.variables + spec.variables {
+            s += "  " + name + String(repeating: " ", count: max(1, 26 - name.count)) + text + "\n"
+        }
+        return s
+    }
+
+    private static func loadConfig(_ spec: ServiceSpec) -> CommonConfig {
+        var reader = ConfigReader()
+        let config = CommonConfig.read(&reader)
+        do {
+            try UnixSocket.validate(path: config.socketPath(of: spec.name))
+        } catch {
+            reader.problem("SHOP_SOCKET_DIR", error.description)
+        }
+        do {
+            try reader.finish()
+        } catch {
+            printError("\(spec.name): \(error)")
+            exit(78)  // EX_CONFIG
+        }
+        return config
+    }
+
+    // MARK: serve
+
+    private static func serve(_ spec: ServiceSpec, build: @Sendable (ServiceContext) throws -> ServiceParts) -> Never {
+        let started = ContinuousClock.now
+        let config = loadConfig(spec)
+        let logger = Logger(service: spec.name, level: config.logLevel)
+        UnixSocket.ignoreSIGPIPE()
+
+        // Signals are handled by a dispatch source, not an async-signal handler.
+        let stopRequested = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { stopRequested.signal() }
+            source.resume()
+            sources.append(source)
+        }
+
+        func fail(_ message: String) -> Never {
+            logger.error(message)
+            printError("\(spec.name): \(message)")
+            exit(1)
+        }
+
+        // Refuse early, before touching the database, if a live instance already owns the socket.
+        do {
+            try UnixSocket.ensureNotServed(path: config.socketPath(of: spec.name))
+        } catch {
+            fail(error.description)
+        }
+        var database: Database?
+        if let migrations = spec.migrations {
+            do {
+                try UnixSocket.prepareDirectory(config.dataDirectory)
+            } catch {
+                fail("SHOP_DATA_DIR: \(error)")
+            }
+            do {
+                database = try Database(path: config.databasePath(of: spec.name), migrations: migrations)
+            } catch {
+                fail("cannot open database: \(error)")
+            }
+        }
+        let context = ServiceContext(spec: spec, config: config, logger: logger, database: database)
+        var parts: ServiceParts
+        do {
+            parts = try build(context)
+        } catch {
+            fail("cannot start: \(error)")
+        }
+        var router = parts.router
+        registerSystemHandlers(&router, spec: spec, context: context, checks: standardChecks(context) + parts.checks,
+                               started: started)
+
+        var options = MessageServer.Options()
+        options.maxFrameBytes = config.maxFrameBytes
+        options.maxConnections = config.maxConnections
+        let server = MessageServer(socketPath: config.socketPath(of: spec.name), router: router,
+                                   options: options, logger: logger)
+        do {
+            try UnixSocket.prepareDirectory(config.socketDirectory)
+            try server.start()
+            try parts.start()
+        } catch {
+            fail("\(error)")
+        }
+        let elapsed = ContinuousClock.now - started
+        logger.info("serving", ["socket": server.socketPath, "version": ShopVersion.current,
+                                "startup_ms": String(elapsed.components.attoseconds / 1_000_000_000_000_000
+                                                     + elapsed.components.seconds * 1000)])
+
+        stopRequested.wait()
+        logger.info("stopping: finishing in-flight work")
+        server.stop()
+        parts.stop()
+        logger.info("stopped")
+        withExtendedLifetime(sources) {}
+        exit(0)
+    }
+
+    /// Checks every service has: its database (critical) and its peers (degraded when down).
+    private static func standardChecks(_ context: ServiceContext) -> [HealthCheck] {
+        var checks: [HealthCheck] = []
+        if let db = context.database {
+            checks.append(HealthCheck(name: "database", severity: .failing) {
+                do {
+                    _ = try await db.read { c in try c.queryOne("SELECT 1 AS ok") }
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            })
+        }
+        for peer in context.spec.peers {
+            let client = context.client(for: peer)
+            checks.append(HealthCheck(name: "peer.\(peer)", severity: .degraded) {
+                do {
+                    _ = try await client.send(.request("sys.ping"), deadline: .milliseconds(500))
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            })
+        }
+        return checks
+    }
+
+    private static func registerSystemHandlers(_ router: inout Router, spec: ServiceSpec, context: ServiceContext,
+                                               checks: [HealthCheck], started: ContinuousClock.Instant) {
+        router.register("sys.ping", .inline { _ in RawJSON.emptyObject })
+        let handles = (router.types + ["sys.ping", "sys.health", "sys.describe"]).sorted()
+        let description = ServiceDescription(service: spec.name, version: ShopVersion.current,
+                                             protocolVersion: Envelope.protocolVersion, handles: handles,
+                                             emits: spec.emits, consumes: spec.consumes)
+        let describePayload = try! RawJSON(encoding: description)
+        router.register("sys.describe", .inline { _ in describePayload })
+        router.register("sys.health", .task { _ in
+            let results = await withTaskGroup(of: HealthReport.Check.self) { group in
+                for check in checks {
+                    group.addTask {
+                        if let problem = await check.probe() {
+                            return HealthReport.Check(name: check.name, status: check.severity, detail: problem)
+                        }
+                        return HealthReport.Check(name: check.name, status: .ok)
+                    }
+                }
+                var all: [HealthReport.Check] = []
+                for await r in group { all.append(r) }
+                return all.sorted { $0.name < $1.name }
+            }
+            let uptime = ContinuousClock.now - started
+            let report = HealthReport(status: results.map(\.status).max() ?? .ok, service: spec.name,
+                                      version: ShopVersion.current, uptimeSeconds: uptime.components.seconds,
+                                      pid: getpid(), checks: results)
+            return try RawJSON(encoding: report)
+        })
+    }
+
+    // MARK: health
+
+    private static func health(_ spec: ServiceSpec) -> Never {
+        let config = loadConfig(spec)
+        let path = config.socketPath(of: spec.name)
+        func finish(_ code: HealthExit, _ line: String) -> Never {
+            print(line)
+            exit(code.rawValue)
+        }
+        let reply: Envelope
+        do {
+            reply = try BlockingClient.call(path: path, message: .request("sys.health"), timeoutMs: 2_000,
+                                            maxFrameBytes: config.maxFrameBytes)
+        } catch {
+            switch error {
+            case .noSocket: finish(.noSocket, "\(spec.name) unhealthy: \(error)")
+            case .refused: finish(.refused, "\(spec.name) unhealthy: \(error)")
+            case .timedOut: finish(.timedOut, "\(spec.name) unhealthy: \(error)")
+            default: finish(.otherError, "\(spec.name) unhealthy: \(error)")
+            }
+        }
+        if let error = reply.error { finish(.otherError, "\(spec.name) unhealthy: sys.health answered \(error)") }
+        guard let report = try? (reply.payload ?? .emptyObject).decode(HealthReport.self) else {
+            finish(.otherError, "\(spec.name) unhealthy: sys.health answer did not decode")
+        }
+        finish(report.status == .failing ? .unhealthy : .healthy, report.summary)
+    }
+}

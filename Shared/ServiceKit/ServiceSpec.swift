@@ -1,0 +1,53 @@
+import Storage
+import Transport
+
+/// The product's version, shown by `--version` and `sys.health`.
+public enum ShopVersion {
+    public static let current = "0.1.0"
+}
+
+/// What a service is: its name, what it owns and needs, and how to build its handlers.
+public struct ServiceSpec: Sendable {
+    /// Executable and socket name, e.g. `payments`.
+    public var name: String
+    /// One line for `--help`.
+    public var summary: String
+    /// Schema of the service's own database; nil for a service that owns no data (the gateway).
+    public var migrations: [Migration]?
+    /// Services this one calls; each becomes a `peer.<name>` health check (degraded when down).
+    public var peers: [String]
+    /// Event types it publishes and consumes (for `sys.describe` and docs).
+    public var emits: [String]
+    public var consumes: [String]
+    /// Service-specific environment variables, for `--help`.
+    public var variables: [(String, String)]
+
+    public init(name: String, summary: String, migrations: [Migration]?, peers: [String] = [],
+                emits: [String] = [], consumes: [String] = [], variables: [(String, String)] = []) {
+        self.name = name
+        self.summary = summary
+        self.migrations = migrations
+        self.peers = peers
+        self.emits = emits
+        self.consumes = consumes
+        self.variables = variables
+    }
+}
+
+/// What a service's build function returns: its handlers plus optional extras.
+public struct ServiceParts: Sendable {
+    public var router: Router
+    public var checks: [HealthCheck]
+    /// Started after the socket is up (HTTP listeners, relays).
+    public var start: @Sendable () throws -> Void
+    /// Called on SIGTERM after the socket stopped accepting and in-flight requests finished.
+    public var stop: @Sendable () -> Void
+
+    public init(router: Router = Router(), checks: [HealthCheck] = [],
+                start: @escaping @Sendable () throws -> Void = {}, stop: @escaping @Sendable () -> Void = {}) {
+        self.router = router
+        self.checks = checks
+        self.start = start
+        self.stop = stop
+    }
+}

@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+@preconcurrency import Dispatch
+import Logging
+import Synchronization
+import Wire
+
+/// Serves framed envelopes on a Unix socket.
+///
+/// One accept thread, one reader thread per connection; handlers run inline on the reader (``Handler/inline``)
+/// or as tasks (``Handler/task``), and answers go back through the connection's non-blocking writer, so
+/// pipelined requests may be answered in any order. A bad frame or a misbehaving peer only ever costs its
+/// own connection.
+public final class MessageServer: Sendable {
+    /// Limits and timeouts.
+    public struct Options: Sendable {
+        /// Largest accepted frame payload.
+        public var maxFrameBytes = Frame.defaultMaxPayload
+        /// Connections beyond this are answered `unavailable` and closed.
+        public var maxConnections = 1024
+        /// A peer that stops in the middle of a frame for this long is disconnected.
+        public var partialFrameTimeoutMs: Int32 = 10_000
+        /// Bytes queued for a peer that does not read before it is disconnected.
+        public var maxPendingWriteBytes = 16 << 20
+        /// How long ``stop()`` waits for in-flight work.
+        public var drainTimeoutMs = 4_000
+
+        public init() {}
+    }
+
+    public let socketPath: String
+    public let router: Router
+    public let options: Options
+    private let logger: Logger
+
+    private struct State {
+        var listenFD: Int32 = -1
+        var wakePipe: (read: Int32, write: Int32) = (-1, -1)
+        var connections: [ObjectIdentifier: FramedConnection] = [:]
+        var stopping = false
+        var acceptExited = false
+    }
+    private let state = Mutex(State())
+    private let inFlight = DispatchGroup()
+    private let acceptDone = DispatchSemaphore(value: 0)
+
+    public init(socketPath: String, router: Router, options: Options = Options(), logger: Logger) {
+        self.socketPath = socketPath
+        self.router = router
+        self.options = options
+        self.logger = logger.with("socket", socketPath)
+    }
+
+    /// Number of open connections.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Binds the socket and starts accepting. Throws if the socket cannot be set up or another live
+    /// process owns it.
+    public func start() throws(SocketSetupError) {
+        UnixSocket.ignoreSIGPIPE()
+        let fd = try UnixSocket.listen(path: socketPath)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            close(fd)
+            throw SocketSetupError("cannot create wake pipe: \(String(cString: strerror(errno)))")
+        }
+        let (wakeRead, wakeWrite) = (fds[0], fds[1])
+        for p in [wakeRead, wakeWrite] { _ = fcntl(p, F_SETFD, FD_CLOEXEC) }
+        state.withLock {
+            $0.listenFD = fd
+            $0.wakePipe = (wakeRead, wakeWrite)
+        }
+        Threads.spawn(name: "shop-accept") { [self] in acceptLoop(listenFD: fd, wakeFD: wakeRead) }
+    }
+
+    /// Stops gracefully: stops accepting, removes the socket file, waits for in-flight requests (up to
+    /// ``Options/drainTimeoutMs``), then closes every connection.
+    public func stop() {
+        let wake: Int32? = state.withLock { s in
+            if s.stopping { return nil }
+            s.stopping = true
+            return s.wakePipe.write
+        }
+        guard let wake else { return }
+        var one: UInt8 = 1
+        _ = write(wake, &one, 1)
+        acceptDone.wait()
+        unlink(socketPath)
+        if inFlight.wait(timeout: .now() + .milliseconds(options.drainTimeoutMs)) == .timedOut {
+            logger.warn("stopping with requests still in flight after the drain timeout")
+        }
+        let connections = state.withLock { s in Array(s.connections.values) }
+        for c in connections { c.shutdownBoth() }
+        state.withLock { s in
+            close(s.wakePipe.read)
+            close(s.wakePipe.write)
+        }
+    }
+
+    private func acceptLoop(listenFD: Int32, wakeFD: Int32) {
+        defer {
+            close(listenFD)
+            acceptDone.signal()
+        }
+        var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let r = poll(&fds, 2, -1)
+            if r < 0 {
+                if errno == EINTR { continue }
+                logger.error("poll on listening socket failed", ["errno": String(errno)])
+                return
+            }
+            if fds[1].revents != 0 || state.withLock({ $0.stopping }) { return }
+            let client = accept(listenFD, nil, nil)
+            if client < 0 {
+                switch errno {
+                case EINTR, EAGAIN, ECONNABORTED:
+                    continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors: back off instead of spinning; existing connections keep working.
+                    logger.error("accept failed; backing off", ["errno": String(errno)])
+                    usleep(50_000)
+                    continue
+                default:
+                    logger.error("accept failed", ["errno": String(errno)])
+                    return
+                }
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            let connection = FramedConnection(fd: client, maxPendingBytes: options.maxPendingWriteBytes)
+            let admitted: Bool = state.withLock { s in
+                guard s.connections.count < options.maxConnections, !s.stopping else { return false }
+                s.connections[ObjectIdentifier(connection)] = connection
+                return true
+            }
+            if !admitted {
+                let refusal = Envelope(kind: .response, type: "sys.error",
+                                       error: .unavailable("too many connections (limit \(options.maxConnections))"))
+                connection.send(refusal.frame())
+                connection.shutdownBoth()
+                continue
+            }
+            Threads.spawn(name: "shop-conn") { [self] in serve(connection) }
+        }
+    }
+
+    private func serve(_ connection: FramedConnection) {
+        let end = connection.readLoop(maxPayload: options.maxFrameBytes,
+                                      partialFrameTimeoutMs: options.partialFrameTimeoutMs) { frame in
+            handle(frame: frame, on: connection)
+            return true
+        }
+        switch end {
+        case .frameError(let error):
+            // The stream is out of sync: say why, then hang up.
+            logger.warn("closing connection after a bad frame", ["reason": error.description])
+            connection.send(Envelope(kind: .response, type: "sys.error", error: error.wireError).frame())
+        case .partialFrameTimeout:
+            logger.warn("closing connection: frame incomplete for too long")
+            connection.send(Envelope(kind: .response, type: "sys.error",
+                                     error: .frameRejected("frame incomplete after \(options.partialFrameTimeoutMs) ms")).frame())
+        case .readError(let e):
+            logger.debug("connection read failed", ["errno": String(e)])
+        case .peerClosed, .stoppedByHandler:
+            break
+        }
+        connection.shutdownBoth()
+        _ = state.withLock { s in s.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+    }
+
+    private func handle(frame: ArraySlice<UInt8>, on connection: FramedConnection) {
+        let envelope: Envelope
+        do {
+            envelope = try Envelope.decode(slice: frame)
+        } catch {
+            let reply = Envelope(kind: error.kind == .event ? .ack : .response, type: error.type ?? "sys.error",
+                                 replyTo: error.id, traceID: error.traceID, error: error.error)
+            connection.send(reply.frame())
+            return
+        }
+        guard envelope.kind == .request || envelope.kind == .event else {
+            connection.send(envelope.reply(error: .invalidArgument(
+                "a service accepts only request and event messages, not \(envelope.kind.rawValue)")).frame())
+            return
+        }
+        guard let handler = router[envelope.type] else {
+            connection.send(envelope.reply(error: .unknownType(envelope.type)).frame())
+            return
+        }
+        let request = Request(envelope: envelope)
+        inFlight.enter()
+        switch handler {
+        case .inline(let body):
+            connection.send(answer(request) { try body(request) }.frame())
+            inFlight.leave()
+        case .task(let body):
+            let logger = self.logger
+            let inFlight = self.inFlight
+            Task {
+                let reply: Envelope
+                do {
+                    reply = envelope.reply(payload: try await body(request) ?? .emptyObject)
+                } catch {
+                    reply = envelope.reply(error: Self.wireError(error, request: request, logger: logger))
+                }
+                connection.send(reply.frame())
+                inFlight.leave()
+            }
+        }
+    }
+
+    private func answer(_ request: Request, _ body: () throws -> RawJSON?) -> Envelope {
+        do {
+            return request.envelope.reply(payload: try body() ?? .emptyObject)
+        } catch {
+            return request.envelope.reply(error: Self.wireError(error, request: request, logger: logger))
+        }
+    }
+
+    /// Wire errors pass through; anything else is logged here and answered as `internal` without details,
+    /// so nothing sensitive leaks to the caller.
+    static func wireError(_ error: any Error, request: Request, logger: Logger) -> WireError {
+        if let wire = error as? WireError { return wire }
+        logger.error("handler failed", ["type": request.type, "trace.id": request.traceID ?? "", "error": "\(error)"])
+        return .internalError()
+    }
+}

@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Errors setting up a Unix socket, worded for an operator reading a start-up failure.
+public struct SocketSetupError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Unix domain socket helpers shared by servers and clients.
+public enum UnixSocket {
+    /// Longest path `sockaddr_un` holds on Linux, excluding the terminating NUL.
+    public static let maxPathBytes = MemoryLayout<sockaddr_un>.size - MemoryLayout<sa_family_t>.size - 1
+
+    /// Checks a socket path against the kernel's limit.
+    public static func validate(path: String) throws(SocketSetupError) {
+        let n = path.utf8.count
+        guard n > 0 else { throw SocketSetupError("socket path is empty") }
+        guard n <= maxPathBytes else {
+            throw SocketSetupError("socket path '\(path)' is \(n) bytes; Unix sockets allow at most \(maxPathBytes). Use a shorter SHOP_SOCKET_DIR")
+        }
+    }
+
+    /// Calls `body` with a `sockaddr_un` for `path`.
+    static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(maxPathBytes))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+    }
+
+    /// Creates `path` and its parents with mode 0750 (the socket directory must not be world-readable).
+    public static func prepareDirectory(_ path: String) throws(SocketSetupError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o750) != 0 && errno != EEXIST {
+                throw SocketSetupError("cannot create directory '\(current)': \(String(cString: strerror(errno)))")
+            }
+        }
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw SocketSetupError("'\(path)' exists and is not a directory")
+        }
+        // Tighten the leaf directory even if it already existed with a looser mode.
+        if st.st_mode & 0o777 != 0o750 && chmod(path, 0o750) != 0 {
+            throw SocketSetupError("cannot set mode 0750 on '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Opens a stream socket with close-on-exec.
+    static func makeSocket() throws(SystemError) -> Int32 {
+        try Syscall.run("socket(AF_UNIX)") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+    }
+
+    /// Connects to `path`. With `nonBlocking`, a full accept backlog fails with EAGAIN instead of waiting.
+    public static func connect(path: String, nonBlocking: Bool = true) throws(SystemError) -> Int32 {
+        let fd = try makeSocket()
+        if nonBlocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        let rc = withAddress(path) { addr, len in Glibc.connect(fd, addr, len) }
+        if rc != 0 {
+            let e = errno
+            close(fd)
+            throw SystemError("connect(\(path))", errno: e)
+        }
+        if nonBlocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
+        return fd
+    }
+
+    /// Fails if a live process answers on `path`. A missing or stale socket file is fine.
+    public static func ensureNotServed(path: String) throws(SocketSetupError) {
+        do {
+            let probe = try connect(path: path)
+            close(probe)
+        } catch {
+            if error.errno == EAGAIN {
+                throw SocketSetupError("another process is already serving on '\(path)' (its backlog is full); refusing to start a second instance")
+            }
+            return
+        }
+        throw SocketSetupError("another process is already serving on '\(path)'; refusing to start a second instance")
+    }
+
+    /// Binds and listens on `path` with mode 0660.
+    ///
+    /// A leftover socket file is removed only when nothing answers on it; a socket that a live process
+    /// serves is never stolen, so a second instance fails here with a clear message.
+    public static func listen(path: String, backlog: Int32 = 512) throws(SocketSetupError) -> Int32 {
+        try validate(path: path)
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFSOCK else {
+                throw SocketSetupError("'\(path)' exists and is not a socket; refusing to replace it")
+            }
+            do {
+                let probe = try connect(path: path)
+                close(probe)
+                throw SocketSetupError("another process is already serving on '\(path)'; refusing to start a second instance")
+            } catch let e as SystemError where e.errno == ECONNREFUSED || e.errno == ENOENT {
+                // Nobody listens: a stale file from a process that died. Safe to remove.
+                if unlink(path) != 0 && errno != ENOENT {
+                    throw SocketSetupError("cannot remove stale socket '\(path)': \(String(cString: strerror(errno)))")
+                }
+            } catch let e as SystemError where e.errno == EAGAIN {
+                throw SocketSetupError("another process is already serving on '\(path)' (its backlog is full); refusing to start a second instance")
+            } catch let e as SocketSetupError {
+                throw e
+            } catch {
+                throw SocketSetupError("cannot probe existing socket '\(path)': \(error)")
+            }
+        }
+        let fd: Int32
+        do { fd = try makeSocket() } catch { throw SocketSetupError("\(error)") }
+        let rc = withAddress(path) { addr, len in bind(fd, addr, len) }
+        if rc != 0 {
+            let e = errno
+            close(fd)
+            if e == EADDRINUSE {
+                throw SocketSetupError("another process is already serving on '\(path)'; refusing to start a second instance")
+            }
+            throw SocketSetupError("cannot bind '\(path)': \(String(cString: strerror(e)))")
+        }
+        if chmod(path, 0o660) != 0 {
+            let e = errno
+            close(fd)
+            throw SocketSetupError("cannot set mode 0660 on '\(path)': \(String(cString: strerror(e)))")
+        }
+        if Glibc.listen(fd, backlog) != 0 {
+            let e = errno
+            close(fd)
+            throw SocketSetupError("cannot listen on '\(path)': \(String(cString: strerror(e)))")
+        }
+        return fd
+    }
+
+    /// Waits up to `timeoutMs` for `events` on `fd`. Returns false on timeout.
+    public static func poll(_ fd: Int32, events: Int16, timeoutMs: Int32) throws(SystemError) -> Bool {
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        let n = try Syscall.run("poll") { Glibc.poll(&p, 1, timeoutMs) }
+        return n > 0
+    }
+
+    /// Ignores SIGPIPE process-wide: a peer that vanishes turns writes into EPIPE errors, not a crash.
+    public static func ignoreSIGPIPE() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+}
