@@ -189,7 +189,17 @@ public enum ServiceMain {
 
     private static func registerSystemHandlers(_ router: inout Router, spec: ServiceSpec, context: ServiceContext,
                                                checks: [HealthCheck], started: ContinuousClock.Instant) {
-        router.register("sys.ping", .inline { _ in RawJSON.emptyObject })
+        // `delay_ms` holds the answer back (at most 10 s): lets tests and operators observe in-flight
+        // draining and deadlines on a live service.
+        router.on("sys.ping", PingRequest.self) { _, ping -> PingReply in
+            if let delay = ping.delayMs {
+                guard (0...10_000).contains(delay) else {
+                    throw WireError.invalidArgument("field 'delay_ms' must be from 0 to 10000")
+                }
+                try? await Task.sleep(for: .milliseconds(delay))
+            }
+            return PingReply(pong: true)
+        }
         let handles = (router.types + ["sys.ping", "sys.health", "sys.describe"]).sorted()
         let description = ServiceDescription(service: spec.name, version: ShopVersion.current,
                                              protocolVersion: Envelope.protocolVersion, handles: handles,
@@ -217,6 +227,12 @@ public enum ServiceMain {
             return try RawJSON(encoding: report)
         })
     }
+
+    struct PingRequest: Decodable, Sendable {
+        var delayMs: Int?
+        enum CodingKeys: String, CodingKey { case delayMs = "delay_ms" }
+    }
+    struct PingReply: Encodable, Sendable { var pong: Bool }
 
     // MARK: health
 

@@ -106,6 +106,7 @@ public final class Database: Sendable {
     /// Runs `body` in a write transaction and returns its result once the transaction is durably committed.
     /// If `body` throws, its changes are rolled back and the error is rethrown; other writes in the same
     /// batch are unaffected.
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             enqueue(body) { continuation.resume(with: $0) }
@@ -113,6 +114,7 @@ public final class Database: Sendable {
     }
 
     /// Blocking form of ``write(_:)`` for threads outside Swift concurrency (command-line tools, tests).
+    @discardableResult
     public func writeSync<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<T, any Error>?>(nil)

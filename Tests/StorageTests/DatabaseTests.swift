@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import Storage
+
+@Suite("SQLite layer")
+struct DatabaseTests {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("shop-db-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    private var migrations: [Migration] {
+        [
+            Migration(1, "items", "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL CHECK (qty >= 0));"),
+            Migration(2, "notes", "CREATE TABLE notes(id INTEGER PRIMARY KEY, body BLOB);"),
+        ]
+    }
+
+    private func open() throws -> Database {
+        try Database(path: directory + "/test.sqlite", migrations: migrations)
+    }
+
+    @Test("migrations are applied once, numbered, and recorded")
+    func migrationsRecorded() throws {
+        do {
+            let db = try open()
+            #expect(try db.schemaVersion() == 2)
+        }
+        let again = try open()
+        let rows = try again.readSync { c throws(SQLiteError) in try c.query("SELECT version, name FROM schema_migrations ORDER BY version") }
+        #expect(rows.map { $0.int("version") } == [1, 2])
+        #expect(rows.map { $0.string("name") } == ["items", "notes"])
+    }
+
+    @Test("durability settings: WAL and synchronous=FULL")
+    func durabilitySettings() throws {
+        let db = try open()
+        let (mode, sync) = try db.writeSync { c in
+            (try c.queryOne("PRAGMA journal_mode")?.string("journal_mode"), try c.queryOne("PRAGMA synchronous")?.int("synchronous"))
+        }
+        #expect(mode == "wal")
+        #expect(sync == 2)  // FULL
+    }
+
+    @Test("a database from a newer program is refused")
+    func newerSchemaRefused() throws {
+        _ = try open()
+        #expect(throws: SQLiteError.self) {
+            _ = try Database(path: directory + "/test.sqlite", migrations: [migrations[0]])
+        }
+    }
+
+    @Test("constraint errors carry SQLite's extended code")
+    func extendedCodes() async throws {
+        let db = try open()
+        try await db.write { c in try c.execute("INSERT INTO items(name, qty) VALUES (?, ?)", "tee", 1) }
+        do {
+            try await db.write { c in try c.execute("INSERT INTO items(name, qty) VALUES (?, ?)", "tee", 1) }
+            Issue.record("duplicate insert should fail")
+        } catch let error as SQLiteError {
+            #expect(error.extendedCode == 2067)  // SQLITE_CONSTRAINT_UNIQUE
+            #expect(error.isConstraintViolation)
+            #expect(error.sql?.contains("INSERT INTO items") == true)
+        }
+    }
+
+    @Test("a failing write in a batch rolls back only itself")
+    func groupCommitIsolation() async throws {
+        let db = try open()
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    do {
+                        try await db.write { c in
+                            try c.execute("INSERT INTO items(name, qty) VALUES (?, ?)", "item-\(i)", 1)
+                            // Every third write fails after its insert: the insert must be undone.
+                            if i % 3 == 0 { try c.execute("UPDATE items SET qty = -1 WHERE name = ?", "item-\(i)") }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            var ok = 0
+            for try await r in group where r { ok += 1 }
+            #expect(ok == 200 - 67)
+        }
+        let count = try await db.read { c in try c.queryOne("SELECT COUNT(*) AS n FROM items")?.int("n") }
+        #expect(count == 133)
+        let bad = try await db.read { c in try c.queryOne("SELECT COUNT(*) AS n FROM items WHERE name IN ('item-0','item-3','item-198')")?.int("n") }
+        #expect(bad == 0)
+    }
+
+    @Test("committed writes survive reopening; text and blobs round-trip")
+    func persistence() async throws {
+        do {
+            let db = try open()
+            try await db.write { c in
+                try c.execute("INSERT INTO items(name, qty) VALUES (?, ?)", "ünïcødé ¥", 7)
+                try c.execute("INSERT INTO notes(body) VALUES (?)", [UInt8]([0, 1, 2, 255]))
+            }
+        }
+        let db = try open()
+        let row = try await db.read { c in try c.queryOne("SELECT name, qty FROM items") }
+        #expect(row?.string("name") == "ünïcødé ¥")
+        #expect(row?.int("qty") == 7)
+        let blob = try await db.read { c in try c.queryOne("SELECT body FROM notes")?.blob("body") }
+        #expect(blob == [0, 1, 2, 255])
+    }
+
+    @Test("reads see committed data while writes continue")
+    func readsDuringWrites() async throws {
+        let db = try open()
+        async let writes: Void = {
+            for i in 0..<50 { try await db.write { c in try c.execute("INSERT INTO items(name, qty) VALUES (?, 1)", "w\(i)") } }
+        }()
+        var last: Int64 = 0
+        for _ in 0..<50 {
+            let n = try await db.read { c in try c.queryOne("SELECT COUNT(*) AS n FROM items")?.int("n") ?? 0 }
+            #expect(n >= last)
+            last = n
+        }
+        try await writes
+        #expect(try await db.read { c in try c.queryOne("SELECT COUNT(*) AS n FROM items")?.int("n") } == 50)
+    }
+}
