@@ -200,7 +200,7 @@ public enum ServiceMain {
             }
             return PingReply(pong: true)
         }
-        let handles = (router.types + ["sys.ping", "sys.health", "sys.describe"]).sorted()
+        let handles = Set(router.types + ["sys.health", "sys.describe"]).sorted()
         let description = ServiceDescription(service: spec.name, version: ShopVersion.current,
                                              protocolVersion: Envelope.protocolVersion, handles: handles,
                                              emits: spec.emits, consumes: spec.consumes)

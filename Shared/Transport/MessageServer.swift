@@ -149,11 +149,15 @@ public final class MessageServer: Sendable {
     }
 
     private func serve(_ connection: FramedConnection) {
+        // Requests of this connection still being handled: their answers must go out before it closes,
+        // whether the peer half-closed after pipelining or a later frame was bad.
+        let pending = DispatchGroup()
         let end = connection.readLoop(maxPayload: options.maxFrameBytes,
                                       partialFrameTimeoutMs: options.partialFrameTimeoutMs) { frame in
-            handle(frame: frame, on: connection)
+            handle(frame: frame, on: connection, pending: pending)
             return true
         }
+        _ = pending.wait(timeout: .now() + .milliseconds(options.drainTimeoutMs))
         switch end {
         case .frameError(let error):
             // The stream is out of sync: say why, then hang up.
@@ -172,30 +176,32 @@ public final class MessageServer: Sendable {
         _ = state.withLock { s in s.connections.removeValue(forKey: ObjectIdentifier(connection)) }
     }
 
-    private func handle(frame: ArraySlice<UInt8>, on connection: FramedConnection) {
+    private func handle(frame: ArraySlice<UInt8>, on connection: FramedConnection, pending: DispatchGroup) {
         let envelope: Envelope
         do {
             envelope = try Envelope.decode(slice: frame)
         } catch {
             let reply = Envelope(kind: error.kind == .event ? .ack : .response, type: error.type ?? "sys.error",
                                  replyTo: error.id, traceID: error.traceID, error: error.error)
-            connection.send(reply.frame())
+            connection.send(fitting(reply))
             return
         }
         guard envelope.kind == .request || envelope.kind == .event else {
-            connection.send(envelope.reply(error: .invalidArgument(
-                "a service accepts only request and event messages, not \(envelope.kind.rawValue)")).frame())
+            connection.send(fitting(envelope.reply(error: .invalidArgument(
+                "a service accepts only request and event messages, not \(envelope.kind.rawValue)"))))
             return
         }
         guard let handler = router[envelope.type] else {
-            connection.send(envelope.reply(error: .unknownType(envelope.type)).frame())
+            connection.send(fitting(envelope.reply(error: .unknownType(envelope.type))))
             return
         }
         let request = Request(envelope: envelope)
         inFlight.enter()
+        pending.enter()
         switch handler {
         case .inline(let body):
-            connection.send(answer(request) { try body(request) }.frame())
+            connection.send(fitting(answer(request) { try body(request) }))
+            pending.leave()
             inFlight.leave()
         case .task(let body):
             let logger = self.logger
@@ -207,10 +213,25 @@ public final class MessageServer: Sendable {
                 } catch {
                     reply = envelope.reply(error: Self.wireError(error, request: request, logger: logger))
                 }
-                connection.send(reply.frame())
+                connection.send(self.fitting(reply))
+                pending.leave()
                 inFlight.leave()
             }
         }
+    }
+
+    /// The reply's frame, or an `internal` error in its place if it would exceed the frame limit (which
+    /// the caller would refuse, losing the connection).
+    private func fitting(_ reply: Envelope) -> [UInt8] {
+        let frame = reply.frame()
+        if frame.count - Frame.headerSize <= options.maxFrameBytes { return frame }
+        logger.error("reply too large for a frame; answering internal instead",
+                     ["type": String(reply.type.prefix(128)), "bytes": String(frame.count)])
+        var small = reply
+        small.type = String(reply.type.prefix(128))
+        small.payload = nil
+        small.error = .internalError("reply of \(frame.count) bytes exceeds the frame limit")
+        return small.frame()
     }
 
     private func answer(_ request: Request, _ body: () throws -> RawJSON?) -> Envelope {

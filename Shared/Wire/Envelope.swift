@@ -4,6 +4,8 @@ import FoundationEssentials
 public struct Envelope: Sendable, Equatable {
     /// The protocol version this code speaks.
     public static let protocolVersion = 1
+    /// Longest accepted `type`; method and event names are short, and replies echo the type.
+    public static let maxTypeBytes = 256
 
     /// What a message is.
     public enum Kind: String, Sendable, Codable, CaseIterable {
@@ -187,6 +189,10 @@ public struct Envelope: Sendable, Equatable {
             throw invalid("envelope field 'kind' must be one of request, response, event, ack; got '\(kindString)'")
         }
         guard let type, !type.isEmpty else { throw invalid("envelope field 'type' is missing or empty") }
+        guard type.utf8.count <= maxTypeBytes else {
+            throw DecodeError(error: .invalidArgument("envelope field 'type' is longer than \(maxTypeBytes) bytes"),
+                              id: id, kind: parsedKind, type: String(type.prefix(64)), traceID: traceID)
+        }
         // A connection-level error (for example a rejected frame) may answer no particular message.
         if (parsedKind == .response || parsedKind == .ack) && replyTo == nil && error == nil {
             throw invalid("a \(parsedKind.rawValue) without 'error' needs 'reply_to'")

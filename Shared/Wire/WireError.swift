@@ -20,7 +20,7 @@ public struct WireError: Error, Sendable, Hashable, Codable, CustomStringConvert
 
     /// The request's `type` names no handler of this service.
     public static func unknownType(_ type: String) -> WireError {
-        WireError(code: "unknown_type", message: "no handler for type '\(type)'")
+        WireError(code: "unknown_type", message: "no handler for type '\(type.prefix(128))'")
     }
     /// The payload or envelope is well-formed JSON but not what the type expects.
     public static func invalidArgument(_ message: String) -> WireError {
@@ -57,9 +57,5 @@ public struct WireError: Error, Sendable, Hashable, Codable, CustomStringConvert
     /// The request conflicts with the current state (for example out of stock).
     public static func conflict(_ message: String) -> WireError {
         WireError(code: "conflict", message: message)
-    }
-    /// The service is stopping and takes no new work.
-    public static func shuttingDown() -> WireError {
-        WireError(code: "shutting_down", message: "service is shutting down", retryable: true)
     }
 }

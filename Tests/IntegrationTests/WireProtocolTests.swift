@@ -119,6 +119,41 @@ struct WireProtocolTests {
         try stillServing()
     }
 
+    @Test("a peer that pipelines then half-closes still gets every answer")
+    func halfCloseAfterPipelining() throws {
+        let socket = try RawSocket(path: service.socketPath)
+        let requests = try (0..<40).map { i in
+            Envelope.request("sys.ping", payload: try RawJSON(validating: Array(#"{"delay_ms":\#(i % 4 * 25)}"#.utf8)))
+        }
+        try socket.write(Array(requests.map { $0.frame() }.joined()))
+        socket.shutdownWrite()
+        let answers = try socket.readUntilClosed()
+        #expect(Set(answers.compactMap(\.replyTo)) == Set(requests.map(\.id)))
+    }
+
+    @Test("a bad frame after an in-flight request: the answer still arrives, then the refusal")
+    func answerBeforeRefusal() throws {
+        let socket = try RawSocket(path: service.socketPath)
+        let slow = Envelope.request("sys.ping", payload: try RawJSON(validating: Array(#"{"delay_ms":200}"#.utf8)))
+        try socket.write(slow.frame() + [0, 0, 0, 0])
+        let frames = try socket.readUntilClosed()
+        #expect(frames.contains { $0.replyTo == slow.id && $0.error == nil })
+        #expect(frames.contains { $0.error?.code == "frame_rejected" })
+        try stillServing()
+    }
+
+    @Test("an enormous type is answered within the frame limit")
+    func hugeType() throws {
+        let socket = try RawSocket(path: service.socketPath)
+        let e = Envelope.request(String(repeating: "t", count: 900_000))
+        try socket.write(e)
+        let reply = try #require(try socket.read())
+        #expect(reply.error?.code == "invalid_argument")
+        #expect(reply.error?.message.contains("longer than 256 bytes") == true)
+        #expect(reply.replyTo == e.id)
+        #expect(reply.json().count < 2_000)
+    }
+
     @Test("half a frame then a hang-up costs only that connection")
     func halfFrameThenHangUp() throws {
         do {

@@ -3,13 +3,15 @@ import Testing
 @testable import Storage
 
 @Suite("SQLite layer")
-struct DatabaseTests {
+final class DatabaseTests {
     let directory: String
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("shop-db-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     private var migrations: [Migration] {
         [
