@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),
 
         .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: strict),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], path: "Tests/HTTPTests", swiftSettings: strict),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"], path: "Tests/HTTPTests", swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit"],
                     path: "Tests/IntegrationTests", swiftSettings: strict),

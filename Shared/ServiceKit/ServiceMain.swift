@@ -127,6 +127,9 @@ public enum ServiceMain {
         var parts: ServiceParts
         do {
             parts = try build(context)
+        } catch let error as ConfigError {
+            printError("\(spec.name): \(error)")
+            exit(78)  // EX_CONFIG
         } catch {
             fail("cannot start: \(error)")
         }
@@ -142,8 +145,13 @@ public enum ServiceMain {
         do {
             try UnixSocket.prepareDirectory(config.socketDirectory)
             try server.start()
+        } catch {
+            fail("\(error)")
+        }
+        do {
             try parts.start()
         } catch {
+            server.stop()
             fail("\(error)")
         }
         let elapsed = ContinuousClock.now - started

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import Transport
 import Wire
@@ -134,5 +137,57 @@ struct ServiceCommandTests {
         #expect(status == 0)
         #expect(ContinuousClock.now - start < .seconds(5))
         #expect(!FileManager.default.fileExists(atPath: service.socketPath))
+    }
+}
+
+/// The gateway's HTTP listener as far as the spine goes: liveness on loopback and its own settings.
+@Suite("Gateway HTTP listener")
+struct GatewayListenerTests {
+    /// The port the gateway logged once listening (it is started with GATEWAY_PORT=0).
+    static func port(of gateway: ServiceProcess) throws -> Int {
+        for line in gateway.log.split(separator: "\n") where line.contains("HTTP server listening") {
+            if let range = line.range(of: #""http.port":""#) {
+                let rest = line[range.upperBound...]
+                if let port = Int(rest.prefix { $0.isNumber }) { return port }
+            }
+        }
+        throw ServiceFailure("gateway did not log its port:\n\(gateway.log)")
+    }
+
+    @Test("GET /healthz answers on loopback; a wrong method is 405 with Allow")
+    func healthz() async throws {
+        let dir = try TemporaryDirectory()
+        let gateway = try ServiceProcess("gateway", environment: ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "0"]),
+                                         logDirectory: dir)
+        let port = try Self.port(of: gateway)
+        let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
+        let http = try #require(response as? HTTPURLResponse)
+        #expect(http.statusCode == 200)
+        #expect(String(decoding: body, as: UTF8.self).contains(#""status":"ok""#))
+        var post = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/healthz")!)
+        post.httpMethod = "POST"
+        let (_, postResponse) = try await URLSession.shared.data(for: post)
+        let postHTTP = try #require(postResponse as? HTTPURLResponse)
+        #expect(postHTTP.statusCode == 405)
+        #expect(postHTTP.value(forHTTPHeaderField: "Allow")?.contains("GET") == true)
+    }
+
+    @Test("a bad GATEWAY_PORT stops start-up naming the variable; a busy port fails clearly and leaves no socket")
+    func badPort() throws {
+        let dir = try TemporaryDirectory()
+        let bad = try runCommand(Binaries.path("gateway"), ["serve"],
+                                 environment: ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "http"]))
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains("GATEWAY_PORT='http'"))
+
+        let first = try ServiceProcess("gateway", environment: ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "0"]),
+                                       logDirectory: dir)
+        let port = try Self.port(of: first)
+        let other = try TemporaryDirectory()
+        let busy = try runCommand(Binaries.path("gateway"), ["serve"],
+                                  environment: ServiceProcess.environment(in: other, extra: ["GATEWAY_PORT": String(port)]))
+        #expect(busy.status == 1)
+        #expect(busy.stderr.contains("already in use"))
+        #expect(!FileManager.default.fileExists(atPath: other.file("s/gateway.sock")))
     }
 }

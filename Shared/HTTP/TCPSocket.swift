@@ -1,0 +1,182 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Transport
+
+/// TCP helpers for the HTTP server: listening on an IP literal, and reads and writes on non-blocking
+/// sockets bounded by a ``Deadline``. Everything here blocks its calling thread, so it only runs on the
+/// server's own threads.
+enum TCPSocket {
+    /// How a bounded read ended.
+    enum ReadResult: Equatable {
+        case data(Int)
+        case timeout
+        case closed
+        case failed(Int32)
+    }
+
+    /// Opens a listening socket on `host:port`. `host` is an IPv4 or IPv6 literal (brackets allowed) or
+    /// `localhost` (taken as 127.0.0.1, never resolved); port 0 picks a free port. Returns the socket and
+    /// the port actually bound.
+    static func listen(host: String, port: Int, backlog: Int32) throws(SocketSetupError) -> (fd: Int32, port: Int) {
+        guard (0...65535).contains(port) else { throw SocketSetupError("HTTP port \(port) is outside 0...65535") }
+        var literal = host == "localhost" ? "127.0.0.1" : host
+        if literal.hasPrefix("[") && literal.hasSuffix("]") { literal = String(literal.dropFirst().dropLast()) }
+
+        var v4 = sockaddr_in()
+        var v6 = sockaddr_in6()
+        let family: Int32
+        if inet_pton(AF_INET, literal, &v4.sin_addr) == 1 {
+            family = AF_INET
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = in_port_t(UInt16(port)).bigEndian
+        } else if inet_pton(AF_INET6, literal, &v6.sin6_addr) == 1 {
+            family = AF_INET6
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = in_port_t(UInt16(port)).bigEndian
+        } else {
+            throw SocketSetupError("HTTP host '\(host)' must be an IPv4 or IPv6 address or 'localhost'")
+        }
+
+        let where_ = "\(host):\(port)"
+        do throws(SystemError) {
+            let fd = try Syscall.run("socket") { socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+            do throws(SystemError) {
+                var one: Int32 = 1
+                try Syscall.run("setsockopt(SO_REUSEADDR)") {
+                    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+                }
+                if family == AF_INET {
+                    try Syscall.run("bind(\(where_))") {
+                        withUnsafePointer(to: &v4) {
+                            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                            }
+                        }
+                    }
+                } else {
+                    try Syscall.run("bind(\(where_))") {
+                        withUnsafePointer(to: &v6) {
+                            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                            }
+                        }
+                    }
+                }
+                try Syscall.run("listen(\(where_))") { Glibc.listen(fd, backlog) }
+                return (fd, try boundPort(fd))
+            } catch {
+                close(fd)
+                throw error
+            }
+        } catch {
+            if error.errno == EADDRINUSE {
+                throw SocketSetupError("cannot listen on \(where_): the address is already in use")
+            }
+            throw SocketSetupError("cannot listen on \(where_): \(error)")
+        }
+    }
+
+    /// The local port of a bound socket.
+    private static func boundPort(_ fd: Int32) throws(SystemError) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        try Syscall.run("getsockname") {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+        }
+        return describe(storage)?.port ?? 0
+    }
+
+    /// The address and port in a `sockaddr_storage`, as `1.2.3.4` / `::1`.
+    static func describe(_ storage: sockaddr_storage) -> (host: String, port: Int)? {
+        var storage = storage
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    var addr = sin.pointee.sin_addr
+                    guard inet_ntop(AF_INET, &addr, &text, socklen_t(text.count)) != nil else { return nil }
+                    return (cString(text), Int(UInt16(bigEndian: sin.pointee.sin_port)))
+                }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    var addr = sin6.pointee.sin6_addr
+                    guard inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count)) != nil else { return nil }
+                    return (cString(text), Int(UInt16(bigEndian: sin6.pointee.sin6_port)))
+                }
+            }
+        default:
+            return nil
+        }
+    }
+
+    private static func cString(_ chars: [CChar]) -> String {
+        String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `host:port`, with brackets around IPv6 hosts.
+    static func format(_ address: (host: String, port: Int)) -> String {
+        address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
+    }
+
+    /// Reads whatever is available into `buffer`, waiting until `deadline` at most.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) -> ReadResult {
+        while true {
+            let n = recv(fd, buffer.baseAddress, buffer.count, 0)
+            if n > 0 { return .data(n) }
+            if n == 0 { return .closed }
+            let e = errno
+            switch e {
+            case EINTR:
+                continue
+            case EAGAIN, EWOULDBLOCK:
+                let remaining = deadline.remainingMs
+                if remaining == 0 { return .timeout }
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&p, 1, remaining) < 0 && errno != EINTR { return .failed(errno) }
+            default:
+                return .failed(e)
+            }
+        }
+    }
+
+    /// Writes all of `bytes`, waiting for the peer to read until `deadline` at most. False on a timeout
+    /// or a broken connection.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], deadline: Deadline) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if n > 0 { offset += n; continue }
+                let e = errno
+                if n < 0 && e == EINTR { continue }
+                guard n < 0 && (e == EAGAIN || e == EWOULDBLOCK) else { return false }
+                let remaining = deadline.remainingMs
+                if remaining == 0 { return false }
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                if poll(&p, 1, remaining) < 0 && errno != EINTR { return false }
+            }
+            return true
+        }
+    }
+
+    /// Closes our sending side and discards what the peer still sends until it closes too, `deadline`
+    /// passes or `maxBytes` were discarded. Closing a socket with unread input makes the kernel send a
+    /// reset, which can destroy the response before the client has read it; this avoids that.
+    static func linger(_ fd: Int32, deadline: Deadline, maxBytes: Int = 256 * 1024) {
+        shutdown(fd, Int32(SHUT_WR))
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { scratch.deallocate() }
+        var discarded = 0
+        while discarded < maxBytes, case .data(let n) = read(fd, into: scratch, deadline: deadline) {
+            discarded += n
+        }
+    }
+}
