@@ -44,8 +44,7 @@ public final class HTTPServer: Sendable {
     }
 
     private struct State {
-        var listenFD: Int32 = -1
-        var wakePipe: (read: Int32, write: Int32) = (-1, -1)
+        var acceptor: Acceptor?
         var boundPort: Int?
         var started = false
         var stopping = false
@@ -57,7 +56,6 @@ public final class HTTPServer: Sendable {
 
     private let state = Mutex(State())
     private let connectionThreads = DispatchGroup()
-    private let acceptDone = DispatchSemaphore(value: 0)
 
     /// Creates a server; nothing is opened until ``start()``.
     ///
@@ -89,23 +87,14 @@ public final class HTTPServer: Sendable {
     public func start() throws(SocketSetupError) {
         UnixSocket.ignoreSIGPIPE()
         let (fd, port) = try TCPSocket.listen(host: host, port: requestedPort, backlog: options.listenBacklog)
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            let e = errno
-            close(fd)
-            throw SocketSetupError("cannot create wake pipe: \(SystemError("pipe", errno: e).reason)")
-        }
-        let (wakeRead, wakeWrite) = (fds[0], fds[1])
-        for p in [wakeRead, wakeWrite] { _ = fcntl(p, F_SETFD, FD_CLOEXEC) }
         state.withLock { s in
             precondition(!s.started, "HTTPServer.start() called twice")
             s.started = true
-            s.listenFD = fd
             s.boundPort = port
-            s.wakePipe = (wakeRead, wakeWrite)
         }
+        let acceptor = try Acceptor(listenFD: fd, logger: logger) { [self] client, peer in admit(client, peer: peer) }
+        state.withLock { $0.acceptor = acceptor }
         logger.info("HTTP server listening", ["http.host": host, "http.port": String(port)])
-        Threads.spawn(name: "http-accept") { [self] in acceptLoop(listenFD: fd, wakeFD: wakeRead) }
     }
 
     /// Stops gracefully and returns when done: stops accepting, closes idle keep-alive connections, lets
@@ -115,15 +104,13 @@ public final class HTTPServer: Sendable {
     ///
     /// Blocks the calling thread; from async code use the `async` overload.
     public func stop() {
-        let wake: Int32? = state.withLock { s in
+        let acceptor: Acceptor? = state.withLock { s in
             guard s.started, !s.stopping else { return nil }
             s.stopping = true
-            return s.wakePipe.write
+            return s.acceptor
         }
-        guard let wake else { return }
-        var one: UInt8 = 1
-        _ = write(wake, &one, 1)
-        acceptDone.wait()
+        guard let acceptor else { return }
+        acceptor.stop()
         state.withLock { s in
             for connection in s.connections.values where connection.idle {
                 shutdown(connection.fd, Int32(SHUT_RDWR))
@@ -136,11 +123,6 @@ public final class HTTPServer: Sendable {
             state.withLock { s in
                 for connection in s.connections.values { shutdown(connection.fd, Int32(SHUT_RDWR)) }
             }
-        }
-        state.withLock { s in
-            close(s.wakePipe.read)
-            close(s.wakePipe.write)
-            s.wakePipe = (-1, -1)
         }
         logger.info("HTTP server stopped", ["http.port": String(port)])
     }
@@ -158,63 +140,26 @@ public final class HTTPServer: Sendable {
 
     // MARK: - Accepting
 
-    private func acceptLoop(listenFD: Int32, wakeFD: Int32) {
-        defer {
-            close(listenFD)
-            acceptDone.signal()
+    /// Sets up a new connection and starts its thread, or refuses it beyond the connection limit.
+    private func admit(_ client: Int32, peer storage: sockaddr_storage) {
+        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+        var one: Int32 = 1
+        _ = setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let remote = TCPSocket.describe(storage).map(TCPSocket.format)
+        let id: Int? = state.withLock { s in
+            guard !s.stopping, s.connections.count < options.maxConnections else { return nil }
+            s.nextID += 1
+            s.connections[s.nextID] = Connection(fd: client, idle: true)
+            return s.nextID
         }
-        var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        while true {
-            let r = poll(&fds, 2, -1)
-            if r < 0 {
-                if errno == EINTR { continue }
-                logger.error("poll on the HTTP listening socket failed", ["errno": String(errno)])
-                return
-            }
-            if fds[1].revents != 0 || state.withLock({ $0.stopping }) { return }
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let client = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    accept(listenFD, $0, &length)
-                }
-            }
-            if client < 0 {
-                switch errno {
-                case EINTR, EAGAIN, ECONNABORTED, EPROTO:
-                    continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors or memory: back off rather than spin; open connections keep working.
-                    logger.error("accept failed; backing off", ["errno": String(errno)])
-                    usleep(50_000)
-                    continue
-                default:
-                    logger.error("accept failed; no longer accepting HTTP connections", ["errno": String(errno)])
-                    return
-                }
-            }
-            // Glibc's module does not export accept4, hence the separate calls.
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-            var one: Int32 = 1
-            _ = setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let remote = TCPSocket.describe(storage).map(TCPSocket.format)
-            let id: Int? = state.withLock { s in
-                guard !s.stopping, s.connections.count < options.maxConnections else { return nil }
-                s.nextID += 1
-                s.connections[s.nextID] = Connection(fd: client, idle: true)
-                return s.nextID
-            }
-            guard let id else {
-                refuse(client)
-                continue
-            }
-            connectionThreads.enter()
-            Threads.spawn(name: "http-conn") { [self] in
-                HTTPConnection(server: self, fd: client, id: id, remoteAddress: remote).run()
-                connectionEnded(id)
-            }
+        guard let id else {
+            refuse(client)
+            return
+        }
+        connectionThreads.enter()
+        Threads.spawn(name: "http-conn") { [self] in
+            HTTPConnection(server: self, fd: client, id: id, remoteAddress: remote).run()
+            connectionEnded(id)
         }
     }
 

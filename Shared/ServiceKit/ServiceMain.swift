@@ -142,16 +142,18 @@ public enum ServiceMain {
         options.maxConnections = config.maxConnections
         let server = MessageServer(socketPath: config.socketPath(of: spec.name), router: router,
                                    options: options, logger: logger)
+        // The service's own parts (an HTTP listener, relays) start first: once the socket answers,
+        // `health` says ready, so everything must already be up.
         do {
-            try UnixSocket.prepareDirectory(config.socketDirectory)
-            try server.start()
+            try parts.start()
         } catch {
             fail("\(error)")
         }
         do {
-            try parts.start()
+            try UnixSocket.prepareDirectory(config.socketDirectory)
+            try server.start()
         } catch {
-            server.stop()
+            parts.stop()
             fail("\(error)")
         }
         let elapsed = ContinuousClock.now - started

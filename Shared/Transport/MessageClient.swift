@@ -34,6 +34,11 @@ public final class MessageClient: Sendable {
 
     deinit { close() }
 
+    /// Calls sent and not yet answered on the current connection.
+    public var inFlightCount: Int {
+        state.withLock { $0.connection }?.pendingCount ?? 0
+    }
+
     /// Closes the connection; pending calls fail as unavailable.
     public func close() {
         let c = state.withLock { s -> ClientConnection? in
@@ -132,6 +137,8 @@ final class ClientConnection: Sendable {
     }
 
     var isDead: Bool { pending.withLock { $0.dead != nil } }
+
+    var pendingCount: Int { pending.withLock { $0.waiters.count } }
 
     func call(_ message: Envelope, due: ContinuousClock.Instant) async -> Result<Envelope, ClientError> {
         let frame = message.frame()

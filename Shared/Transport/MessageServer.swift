@@ -37,15 +37,12 @@ public final class MessageServer: Sendable {
     private let logger: Logger
 
     private struct State {
-        var listenFD: Int32 = -1
-        var wakePipe: (read: Int32, write: Int32) = (-1, -1)
+        var acceptor: Acceptor?
         var connections: [ObjectIdentifier: FramedConnection] = [:]
         var stopping = false
-        var acceptExited = false
     }
     private let state = Mutex(State())
     private let inFlight = DispatchGroup()
-    private let acceptDone = DispatchSemaphore(value: 0)
 
     public init(socketPath: String, router: Router, options: Options = Options(), logger: Logger) {
         self.socketPath = socketPath
@@ -62,90 +59,44 @@ public final class MessageServer: Sendable {
     public func start() throws(SocketSetupError) {
         UnixSocket.ignoreSIGPIPE()
         let fd = try UnixSocket.listen(path: socketPath)
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            close(fd)
-            throw SocketSetupError("cannot create wake pipe: \(String(cString: strerror(errno)))")
-        }
-        let (wakeRead, wakeWrite) = (fds[0], fds[1])
-        for p in [wakeRead, wakeWrite] { _ = fcntl(p, F_SETFD, FD_CLOEXEC) }
-        state.withLock {
-            $0.listenFD = fd
-            $0.wakePipe = (wakeRead, wakeWrite)
-        }
-        Threads.spawn(name: "shop-accept") { [self] in acceptLoop(listenFD: fd, wakeFD: wakeRead) }
+        let acceptor = try Acceptor(listenFD: fd, logger: logger) { [self] client, _ in admit(client) }
+        state.withLock { $0.acceptor = acceptor }
     }
 
     /// Stops gracefully: stops accepting, removes the socket file, waits for in-flight requests (up to
     /// ``Options/drainTimeoutMs``), then closes every connection.
     public func stop() {
-        let wake: Int32? = state.withLock { s in
+        let acceptor: Acceptor? = state.withLock { s in
             if s.stopping { return nil }
             s.stopping = true
-            return s.wakePipe.write
+            return s.acceptor
         }
-        guard let wake else { return }
-        var one: UInt8 = 1
-        _ = write(wake, &one, 1)
-        acceptDone.wait()
+        guard let acceptor else { return }
+        acceptor.stop()
         unlink(socketPath)
         if inFlight.wait(timeout: .now() + .milliseconds(options.drainTimeoutMs)) == .timedOut {
             logger.warn("stopping with requests still in flight after the drain timeout")
         }
         let connections = state.withLock { s in Array(s.connections.values) }
         for c in connections { c.shutdownBoth() }
-        state.withLock { s in
-            close(s.wakePipe.read)
-            close(s.wakePipe.write)
-        }
     }
 
-    private func acceptLoop(listenFD: Int32, wakeFD: Int32) {
-        defer {
-            close(listenFD)
-            acceptDone.signal()
+    /// Registers a new connection and starts its reader, or refuses it beyond the connection limit.
+    private func admit(_ client: Int32) {
+        let connection = FramedConnection(fd: client, maxPendingBytes: options.maxPendingWriteBytes)
+        let admitted: Bool = state.withLock { s in
+            guard s.connections.count < options.maxConnections, !s.stopping else { return false }
+            s.connections[ObjectIdentifier(connection)] = connection
+            return true
         }
-        var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        while true {
-            let r = poll(&fds, 2, -1)
-            if r < 0 {
-                if errno == EINTR { continue }
-                logger.error("poll on listening socket failed", ["errno": String(errno)])
-                return
-            }
-            if fds[1].revents != 0 || state.withLock({ $0.stopping }) { return }
-            let client = accept(listenFD, nil, nil)
-            if client < 0 {
-                switch errno {
-                case EINTR, EAGAIN, ECONNABORTED:
-                    continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors: back off instead of spinning; existing connections keep working.
-                    logger.error("accept failed; backing off", ["errno": String(errno)])
-                    usleep(50_000)
-                    continue
-                default:
-                    logger.error("accept failed", ["errno": String(errno)])
-                    return
-                }
-            }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            let connection = FramedConnection(fd: client, maxPendingBytes: options.maxPendingWriteBytes)
-            let admitted: Bool = state.withLock { s in
-                guard s.connections.count < options.maxConnections, !s.stopping else { return false }
-                s.connections[ObjectIdentifier(connection)] = connection
-                return true
-            }
-            if !admitted {
-                let refusal = Envelope(kind: .response, type: "sys.error",
-                                       error: .unavailable("too many connections (limit \(options.maxConnections))"))
-                connection.send(refusal.frame())
-                connection.shutdownBoth()
-                continue
-            }
-            Threads.spawn(name: "shop-conn") { [self] in serve(connection) }
+        if !admitted {
+            let refusal = Envelope(kind: .response, type: "sys.error",
+                                   error: .unavailable("too many connections (limit \(options.maxConnections))"))
+            connection.send(refusal.frame())
+            connection.shutdownBoth()
+            return
         }
+        Threads.spawn(name: "shop-conn") { [self] in serve(connection) }
     }
 
     private func serve(_ connection: FramedConnection) {

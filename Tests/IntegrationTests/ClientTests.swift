@@ -63,17 +63,19 @@ struct ClientTests {
         defer { client.close() }
         _ = try await client.send(.request("sys.ping"))
         let slow = try delayed(5_000)
-        async let pending: Result<Envelope, ClientError> = {
+        let pending = Task { () -> Result<Envelope, ClientError> in
             do throws(ClientError) { return .success(try await client.send(slow, deadline: .seconds(10))) } catch { return .failure(error) }
-        }()
-        // The ping below travels the same connection after the slow one: once answered, the slow call is in flight.
-        _ = try await client.send(.request("sys.ping"))
+        }
+        // Readiness signal: the call is registered as in flight on the live connection.
+        while client.inFlightCount == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        let crashedAt = ContinuousClock.now
         service.crash()
-        let result = await pending
+        let result = await pending.value
         guard case .failure(let error) = result else {
             Issue.record("call to a killed service should fail")
             return
         }
+        #expect(ContinuousClock.now - crashedAt < .seconds(3), "pending calls must fail when the peer vanishes, not at their deadline")
         #expect(error.code == .unavailable)
         try service.restart()
         let reply = try await client.send(.request("sys.ping"), deadline: .seconds(3))

@@ -39,7 +39,7 @@ final class RawClient: Sendable {
     static func connect(port: Int, ipv6: Bool = false) async throws(SystemError) -> RawClient {
         let result: Result<Int32, SystemError> = await onThread {
             do throws(SystemError) {
-                let fd = try Syscall.run("socket") { socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+                let fd = try Syscall.run("socket") { socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
                 let rc: Int32
                 if ipv6 {
                     var addr = sockaddr_in6()

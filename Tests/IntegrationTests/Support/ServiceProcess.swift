@@ -5,11 +5,11 @@ import Wire
 
 /// A real service executable started for a test, with its own socket and data directories.
 final class ServiceProcess: @unchecked Sendable {
-    // Safe: `process` is only started and signalled from the owning test.
+    // Safe: `process` is only replaced by `restart()`, called from the owning test.
     let name: String
     let environment: [String: String]
     let logPath: String
-    private(set) var process: Process
+    private(set) var process: ChildProcess
 
     /// The environment every service of one test shares.
     static func environment(in dir: TemporaryDirectory, extra: [String: String] = [:]) -> [String: String] {
@@ -26,22 +26,13 @@ final class ServiceProcess: @unchecked Sendable {
         self.name = name
         self.environment = environment
         self.logPath = logDirectory.file("\(name)-\(UUID().uuidString.prefix(8)).log")
-        process = Process()
-        try launch()
+        process = try Self.launch(name, environment, logPath)
         if waitUntilReady { try waitForReady() }
     }
 
-    private func launch() throws {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.path(name))
-        process.arguments = ["serve"]
-        process.environment = environment
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
+    private static func launch(_ name: String, _ environment: [String: String], _ logPath: String) throws -> ChildProcess {
+        try ChildProcess(executable: Binaries.path(name), arguments: ["serve"], environment: environment,
+                         outputPath: logPath)
     }
 
     /// Polls the service's readiness signal (an answered `sys.ping`), failing fast if the process dies.
@@ -49,7 +40,7 @@ final class ServiceProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning {
-                throw ServiceFailure("\(name) exited with \(process.terminationStatus) before becoming ready:\n\(log)")
+                throw ServiceFailure("\(name) exited with \(process.terminationStatus ?? -1) before becoming ready:\n\(log)")
             }
             if let reply = try? BlockingClient.call(path: socketPath, message: .request("sys.ping"), timeoutMs: 500),
                reply.error == nil {
@@ -61,19 +52,14 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     /// Sends a signal.
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+    func signal(_ sig: Int32) { process.signal(sig) }
 
     /// Waits for the process to exit and returns its status, or nil after `timeout`.
     func waitForExit(timeout: Duration = .seconds(10)) -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline { return nil }
-            usleep(2_000)
-        }
-        return process.terminationStatus
+        process.waitForExit(timeout: timeout)
     }
 
     /// Kills with SIGKILL (a crash) and reaps.
@@ -84,15 +70,14 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// Starts the same service again after it stopped.
     func restart() throws {
-        try launch()
+        process = try Self.launch(name, environment, logPath)
         try waitForReady()
     }
 
     deinit {
         if process.isRunning {
-            process.terminate()
+            process.signal(SIGTERM)
             _ = waitForExit(timeout: .seconds(6))
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
     }
 }
