@@ -1,6 +1,6 @@
 import Foundation
 
-/// A child process started with `posix_spawn`, with stdout and stderr sent to one file.
+/// A child process started with `posix_spawn`, its output appended to files.
 ///
 /// Foundation's `Process` is not used in tests: on Linux it keeps a socket pair and a run-loop source per
 /// child, and under parallel tests its bookkeeping was seen closing descriptor numbers that other tests'
@@ -11,14 +11,20 @@ final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var exitStatus: Int32?
 
-    /// Starts `executable` with `arguments` and exactly `environment`; output goes to `outputPath`.
-    init(executable: String, arguments: [String], environment: [String: String], outputPath: String) throws {
+    /// Starts `executable` with `arguments` and exactly `environment`; stdout goes to `outputPath`, stderr
+    /// to `errorPath` (or also to `outputPath`).
+    init(executable: String, arguments: [String], environment: [String: String], outputPath: String,
+         errorPath: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

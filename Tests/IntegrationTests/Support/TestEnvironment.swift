@@ -51,33 +51,13 @@ func runCommand(_ executable: String, _ arguments: [String], environment: [Strin
                 timeout: Duration = .seconds(20)) throws -> CommandResult {
     let dir = try TemporaryDirectory()
     let outPath = dir.file("out"), errPath = dir.file("err")
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-        argv.forEach { free($0) }
-        envp.forEach { free($0) }
+    let child = try ChildProcess(executable: executable, arguments: arguments, environment: environment,
+                                 outputPath: outPath, errorPath: errPath)
+    guard let status = child.waitForExit(timeout: timeout) else {
+        child.signal(SIGKILL)
+        throw ServiceFailure("\(executable) \(arguments) did not finish within \(timeout)")
     }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-    guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
-    let deadline = ContinuousClock.now + timeout
-    var status: Int32 = 0
-    while waitpid(pid, &status, WNOHANG) == 0 {
-        if ContinuousClock.now > deadline {
-            kill(pid, SIGKILL)
-            waitpid(pid, &status, 0)
-            throw ServiceFailure("\(executable) \(arguments) did not finish within \(timeout)")
-        }
-        usleep(2_000)
-    }
-    let signal = status & 0x7f
-    return CommandResult(status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
+    return CommandResult(status: status,
                          stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
 }
