@@ -32,7 +32,9 @@ let package = Package(
         .target(name: "Transport", dependencies: ["Wire", "Logging"], path: "Shared/Transport", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),
         .target(name: "HTTP", dependencies: ["Wire", "Logging", "Transport"], path: "Shared/HTTP", swiftSettings: strict),
-        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage"],
+        .target(name: "Events", dependencies: ["Wire", "Logging", "Transport", "Storage"],
+                path: "Shared/Events", swiftSettings: strict),
+        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events"],
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.
@@ -44,10 +46,14 @@ let package = Package(
         // Benchmarks (not tests): run by bench/*.sh, which print figures next to a baseline.
         .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),
 
+        // Test support: a minimal publisher/subscriber on the real Events + ServiceKit code.
+        .executableTarget(name: "events-harness", dependencies: ["ServiceKit", "Events", "Storage", "Transport", "Wire"],
+                          path: "Tests/Harness/events-harness", swiftSettings: strict),
+
         .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"], path: "Tests/HTTPTests", swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit"],
+        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit", "Events", "Storage"],
                     path: "Tests/IntegrationTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -85,6 +85,11 @@ public struct CommonConfig: Sendable {
     public var callTimeoutMs: Int
     /// `SHOP_MAX_CONNECTIONS`: per service socket.
     public var maxConnections: Int
+    /// `SHOP_EVENT_*`: the relay's retry policy for a publishing service.
+    public var eventMaxAttempts: Int
+    public var eventRetryBaseMs: Int
+    public var eventRetryMaxMs: Int
+    public var eventMaxAgeSeconds: Int
 
     /// The variables read here, for `--help` and the README.
     public static let variables: [(String, String)] = [
@@ -94,6 +99,10 @@ public struct CommonConfig: Sendable {
         ("SHOP_MAX_FRAME_BYTES", "largest accepted frame payload, 1024 to 16777216 (default 1048576)"),
         ("SHOP_CALL_TIMEOUT_MS", "deadline for calls between services in ms, 10 to 600000 (default 5000)"),
         ("SHOP_MAX_CONNECTIONS", "most connections per service socket, 1 to 65536 (default 1024)"),
+        ("SHOP_EVENT_MAX_ATTEMPTS", "failed deliveries of an event before it is dead-lettered, 1 to 1000 (default 10)"),
+        ("SHOP_EVENT_RETRY_BASE_MS", "first redelivery delay in ms, doubling per attempt, 1 to 60000 (default 100)"),
+        ("SHOP_EVENT_RETRY_MAX_MS", "largest redelivery delay in ms, 1 to 3600000 (default 30000)"),
+        ("SHOP_EVENT_MAX_AGE_S", "age in s after which a failing event is dead-lettered, 1 to 2592000 (default 259200)"),
     ]
 
     /// Reads the common variables.
@@ -105,7 +114,11 @@ public struct CommonConfig: Sendable {
             logLevel: Logger.Level(name: level) ?? .info,
             maxFrameBytes: r.int("SHOP_MAX_FRAME_BYTES", default: Frame.defaultMaxPayload, range: 1024...(16 << 20)),
             callTimeoutMs: r.int("SHOP_CALL_TIMEOUT_MS", default: 5_000, range: 10...600_000),
-            maxConnections: r.int("SHOP_MAX_CONNECTIONS", default: 1024, range: 1...65_536))
+            maxConnections: r.int("SHOP_MAX_CONNECTIONS", default: 1024, range: 1...65_536),
+            eventMaxAttempts: r.int("SHOP_EVENT_MAX_ATTEMPTS", default: 10, range: 1...1_000),
+            eventRetryBaseMs: r.int("SHOP_EVENT_RETRY_BASE_MS", default: 100, range: 1...60_000),
+            eventRetryMaxMs: r.int("SHOP_EVENT_RETRY_MAX_MS", default: 30_000, range: 1...3_600_000),
+            eventMaxAgeSeconds: r.int("SHOP_EVENT_MAX_AGE_S", default: 259_200, range: 1...2_592_000))
     }
 
     /// The socket of `service`.

@@ -31,14 +31,37 @@ public enum ServiceMain {
         case "--version", "version":
             print("\(spec.name) \(ShopVersion.current) (protocol v\(Envelope.protocolVersion))")
             exit(0)
+        case let other? where spec.commands.contains { $0.name == other }:
+            let command = spec.commands.first { $0.name == other }!
+            exit(runCommand(command, spec, arguments: Array(args.dropFirst())))
         case let other?:
             printError("\(spec.name): unknown command '\(other)'\n\n\(usage(spec))")
             exit(64)
         }
     }
 
+    /// Runs an operator subcommand against the service's database.
+    private static func runCommand(_ command: ServiceCommand, _ spec: ServiceSpec, arguments: [String]) -> Int32 {
+        let config = loadConfig(spec)
+        var database: Database?
+        if let migrations = spec.migrations {
+            let path = config.databasePath(of: spec.name)
+            guard access(path, F_OK) == 0 else {
+                printError("\(spec.name): no database at \(path) (check SHOP_DATA_DIR; has the service run yet?)")
+                return 1
+            }
+            do {
+                database = try Database(path: path, migrations: migrations)
+            } catch {
+                printError("\(spec.name): cannot open database: \(error)")
+                return 1
+            }
+        }
+        return command.run(arguments, database)
+    }
+
     /// Writes a line to stderr (used before a logger exists, and for command-line errors).
-    static func printError(_ line: String) {
+    public static func printError(_ line: String) {
         Logger.stderrSink(Array((line + "\n").utf8))
     }
 
@@ -52,7 +75,7 @@ public enum ServiceMain {
                                  (1 failing, 2 no socket, 3 refused, 4 timed out, 5 other error)
               \(spec.name) --help      this text
               \(spec.name) --version   print the version
-
+            \(spec.commands.map { "  \(spec.name) \($0.usage)\n" }.joined())
             Environment:
 
             """

@@ -21,9 +21,12 @@ public struct ServiceSpec: Sendable {
     public var consumes: [String]
     /// Service-specific environment variables, for `--help`.
     public var variables: [(String, String)]
+    /// Operator subcommands besides serve/health (for example `events`).
+    public var commands: [ServiceCommand]
 
     public init(name: String, summary: String, migrations: [Migration]?, peers: [String] = [],
-                emits: [String] = [], consumes: [String] = [], variables: [(String, String)] = []) {
+                emits: [String] = [], consumes: [String] = [], variables: [(String, String)] = [],
+                commands: [ServiceCommand] = []) {
         self.name = name
         self.summary = summary
         self.migrations = migrations
@@ -31,6 +34,22 @@ public struct ServiceSpec: Sendable {
         self.emits = emits
         self.consumes = consumes
         self.variables = variables
+        self.commands = commands
+    }
+}
+
+/// An operator subcommand: `<service> <name> args...`, run without starting the service. It opens the
+/// service's own database (safe while the service runs: SQLite serializes writers).
+public struct ServiceCommand: Sendable {
+    public var name: String
+    /// One line for `--help`.
+    public var usage: String
+    public var run: @Sendable (_ arguments: [String], _ database: Database?) -> Int32
+
+    public init(name: String, usage: String, run: @escaping @Sendable ([String], Database?) -> Int32) {
+        self.name = name
+        self.usage = usage
+        self.run = run
     }
 }
 

@@ -50,9 +50,14 @@ public final class MessageClient: Sendable {
     }
 
     /// Sends a request or event and waits for its reply. An error reply throws ``ClientError/Code/remote``.
-    public func send(_ message: Envelope, deadline: Duration? = nil) async throws(ClientError) -> Envelope {
+    ///
+    /// - Parameter waitForConnection: when the service is unreachable, keep reconnecting (with backoff)
+    ///   until the deadline (the default), or fail at once with ``ClientError/Code/unavailable`` (for
+    ///   callers with their own retry policy, such as the event relay).
+    public func send(_ message: Envelope, deadline: Duration? = nil,
+                     waitForConnection: Bool = true) async throws(ClientError) -> Envelope {
         let due = ContinuousClock.now + (deadline ?? defaultDeadline)
-        let connection = try await connection(before: due)
+        let connection = try await connection(before: waitForConnection ? due : .now)
         let reply = await connection.call(message, due: due)
         switch reply {
         case .success(let envelope):

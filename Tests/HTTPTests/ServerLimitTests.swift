@@ -15,9 +15,8 @@ struct ServerLimitTests {
     @Test("a client that stops mid-headers gets 408 and is closed after the header timeout")
     func slowHeaders() async throws {
         try await withServer(options: options { $0.headerTimeout = .milliseconds(1_000) }, handler: echoHandler) { server in
-            let client = try await RawClient.connect(port: server.port)
             let started = ContinuousClock.now
-            await client.send("GET / HTTP/1.1\r\nHost: t\r\n")
+            let client = try await RawClient.connect(port: server.port, initial: "GET / HTTP/1.1\r\nHost: t\r\n")
             let (bytes, closed) = await client.readUntilClosed()
             #expect(closed)
             let response = try #require(RawClient.parse(bytes)?.0, "got \(bytes.count) bytes: \(String(decoding: bytes, as: UTF8.self))")
@@ -30,9 +29,8 @@ struct ServerLimitTests {
     @Test("trickling header bytes does not extend the header deadline (slowloris)")
     func trickle() async throws {
         try await withServer(options: options { $0.headerTimeout = .milliseconds(1_000) }, handler: echoHandler) { server in
-            let client = try await RawClient.connect(port: server.port)
             let started = ContinuousClock.now
-            await client.send("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+            let client = try await RawClient.connect(port: server.port, initial: "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ")
             var answer: RawResponse?
             for _ in 0..<100 {  // at most ~5 s; the server should hang up after ~1 s
                 guard await client.send("a") else { break }

@@ -36,7 +36,9 @@ final class RawClient: Sendable {
     deinit { close(fd) }
 
     /// Connects to `127.0.0.1:port`, or `::1` when `ipv6`.
-    static func connect(port: Int, ipv6: Bool = false) async throws(SystemError) -> RawClient {
+    /// Connects; with `initial`, writes those bytes on the same thread right after connecting, so tests of
+    /// the header clock (which starts at accept) do not depend on how soon a later `send` gets scheduled.
+    static func connect(port: Int, ipv6: Bool = false, initial: String? = nil) async throws(SystemError) -> RawClient {
         let result: Result<Int32, SystemError> = await onThread {
             do throws(SystemError) {
                 let fd = try Syscall.run("socket") { socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
@@ -66,6 +68,10 @@ final class RawClient: Sendable {
                     let e = errno
                     close(fd)
                     throw SystemError("connect(\(port))", errno: e)
+                }
+                if let initial {
+                    let bytes = Array(initial.utf8)
+                    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 }
                 return .success(fd)
             } catch {

@@ -7,6 +7,7 @@ import Wire
 final class ServiceProcess: @unchecked Sendable {
     // Safe: `process` is only replaced by `restart()`, called from the owning test.
     let name: String
+    let executable: String
     let environment: [String: String]
     let logPath: String
     private(set) var process: ChildProcess
@@ -21,18 +22,20 @@ final class ServiceProcess: @unchecked Sendable {
 
     var socketPath: String { environment["SHOP_SOCKET_DIR"]! + "/\(name).sock" }
 
-    /// Starts `name` and waits until it answers `sys.ping`.
-    init(_ name: String, environment: [String: String], logDirectory: TemporaryDirectory, waitUntilReady: Bool = true) throws {
+    /// Starts the service `name` (from the executable of that name unless `executable` says otherwise) and
+    /// waits until it answers `sys.ping`.
+    init(_ name: String, executable: String? = nil, environment: [String: String], logDirectory: TemporaryDirectory,
+         waitUntilReady: Bool = true) throws {
         self.name = name
+        self.executable = Binaries.path(executable ?? name)
         self.environment = environment
         self.logPath = logDirectory.file("\(name)-\(UUID().uuidString.prefix(8)).log")
-        process = try Self.launch(name, environment, logPath)
+        process = try Self.launch(self.executable, environment, logPath)
         if waitUntilReady { try waitForReady() }
     }
 
-    private static func launch(_ name: String, _ environment: [String: String], _ logPath: String) throws -> ChildProcess {
-        try ChildProcess(executable: Binaries.path(name), arguments: ["serve"], environment: environment,
-                         outputPath: logPath)
+    private static func launch(_ executable: String, _ environment: [String: String], _ logPath: String) throws -> ChildProcess {
+        try ChildProcess(executable: executable, arguments: ["serve"], environment: environment, outputPath: logPath)
     }
 
     /// Polls the service's readiness signal (an answered `sys.ping`), failing fast if the process dies.
@@ -70,7 +73,7 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// Starts the same service again after it stopped.
     func restart() throws {
-        process = try Self.launch(name, environment, logPath)
+        process = try Self.launch(executable, environment, logPath)
         try waitForReady()
     }
 

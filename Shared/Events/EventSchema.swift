@@ -1,0 +1,43 @@
+import Storage
+
+/// Tables of the durable event machinery, as SQL for a service's migrations.
+public enum EventSchema {
+    /// The outbox of a publishing service: events, and one delivery row per (event, subscriber).
+    ///
+    /// `seq` orders events as published; a delivery is `pending`, `delivered` (acked) or `dead`
+    /// (gave up after the attempt or age bound; replayable).
+    public static let outboxSQL = """
+        CREATE TABLE outbox_events(
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            key TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            trace_id TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE outbox_deliveries(
+            event_seq INTEGER NOT NULL REFERENCES outbox_events(seq),
+            subscriber TEXT NOT NULL,
+            key TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error TEXT,
+            delivered_at INTEGER,
+            PRIMARY KEY (event_seq, subscriber)
+        ) WITHOUT ROWID;
+        CREATE INDEX outbox_pending ON outbox_deliveries(subscriber, status, event_seq);
+        CREATE INDEX outbox_pending_key ON outbox_deliveries(subscriber, key, status, event_seq);
+        """
+
+    /// The inbox of a consuming service: each event id applied once.
+    public static let inboxSQL = """
+        CREATE TABLE inbox_events(
+            event_id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            publisher TEXT NOT NULL,
+            received_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """
+}

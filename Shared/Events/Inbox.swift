@@ -1,0 +1,48 @@
+import Storage
+import Transport
+import Wire
+
+/// A consuming service's idempotent handling of events (the inbox).
+///
+/// The event id is recorded in the same transaction as the effects of handling the event, and the ack is
+/// sent only after that transaction committed; a redelivered or duplicated event is acked without its
+/// effects being applied again (two concurrent deliveries are serialized by the database's writer).
+public struct Inbox: Sendable {
+    public let database: Database
+    /// The consumer's own outbox, woken after a handler published follow-up events.
+    public let outbox: Outbox?
+
+    public init(database: Database, outbox: Outbox? = nil) {
+        self.database = database
+        self.outbox = outbox
+    }
+
+    /// What the ack carries.
+    public struct Ack: Codable, Sendable, Equatable {
+        /// `applied` the first time, `duplicate` after.
+        public var status: String
+    }
+
+    /// Registers the handler of one event type. `handler` runs inside the write transaction that records
+    /// the event id; if it throws, nothing of it is kept and the event is nacked (redelivered later).
+    public func consume(_ type: String, into router: inout Router,
+                        _ handler: @escaping @Sendable (Connection, ConsumedEvent) throws -> Void) {
+        let database = self.database
+        let outbox = self.outbox
+        router.register(type, .task { request in
+            let header = try request.decode(EventHeader.self)
+            let event = ConsumedEvent(type: request.type, header: header, traceID: request.traceID,
+                                      payload: request.payload ?? .emptyObject)
+            let applied = try await database.write { c in
+                let fresh = try c.execute("""
+                    INSERT OR IGNORE INTO inbox_events(event_id, type, publisher, received_at) VALUES (?, ?, ?, ?)
+                    """, header.eventID, request.type, header.publisher, Envelope.now())
+                guard fresh == 1 else { return false }
+                try handler(c, event)
+                return true
+            }
+            if applied { outbox?.wake() }
+            return try RawJSON(encoding: Ack(status: applied ? "applied" : "duplicate"))
+        })
+    }
+}

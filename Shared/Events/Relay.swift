@@ -1,0 +1,226 @@
+import Logging
+import Storage
+import Synchronization
+import Transport
+import Wire
+
+/// Sends outbox deliveries to subscribers and records their fate.
+///
+/// One loop per subscriber, so a subscriber that is down never delays another. Each round takes the due
+/// deliveries in publication order, at most one per key (so events about one order arrive in order),
+/// sends them pipelined on the subscriber's connection, and records every outcome in one transaction:
+/// acked -> `delivered`; nacked or timed out -> retried with capped exponential backoff and jitter, then
+/// `dead` after ``Options/maxAttempts`` or ``Options/maxAge``; subscriber unreachable -> left pending
+/// (no attempt counted) while the loop backs off.
+public final class Relay: Sendable {
+    /// Retry and batching policy.
+    public struct Options: Sendable {
+        /// Deliveries sent per round and subscriber.
+        public var batchSize = 256
+        /// Attempts (nacks or timeouts) before an event is dead-lettered.
+        public var maxAttempts = 10
+        /// Age after which a failing event is dead-lettered whatever its attempts.
+        public var maxAge: Duration = .seconds(3 * 24 * 3600)
+        /// First retry delay; doubles per attempt.
+        public var retryBase: Duration = .milliseconds(100)
+        /// Largest retry delay.
+        public var retryMax: Duration = .seconds(30)
+        /// Deadline of one delivery.
+        public var deliveryDeadline: Duration = .seconds(10)
+        /// How often an idle loop looks for due retries even without a wake-up.
+        public var idlePoll: Duration = .seconds(1)
+
+        public init() {}
+    }
+
+    public let outbox: Outbox
+    public let options: Options
+    private let database: Database
+    private let clients: @Sendable (String) -> MessageClient
+    private let logger: Logger
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    public init(outbox: Outbox, database: Database, options: Options = Options(), logger: Logger,
+                clients: @escaping @Sendable (String) -> MessageClient) {
+        self.outbox = outbox
+        self.database = database
+        self.options = options
+        self.logger = logger
+        self.clients = clients
+    }
+
+    /// Starts one loop per subscriber of this publisher.
+    public func start() {
+        let subscribers = outbox.subscriptions.subscribers(of: outbox.publisher)
+        let started = subscribers.map { subscriber in
+            Task { [self] in await run(subscriber: subscriber) }
+        }
+        tasks.withLock { $0 = started }
+    }
+
+    /// Stops the loops; an in-flight round finishes recording what it learned.
+    public func stop() async {
+        let running = tasks.withLock { t in
+            defer { t = [] }
+            return t
+        }
+        for t in running { t.cancel() }
+        outbox.waker.notify()
+        for t in running { await t.value }
+    }
+
+    struct Delivery: Sendable {
+        var seq: Int64
+        var eventID: String
+        var type: String
+        var payload: [UInt8]
+        var traceID: String?
+        var attempts: Int64
+        var createdAt: Int64
+    }
+
+    enum Outcome: Sendable {
+        case delivered
+        case failed(String)
+        case unreachable(String)
+    }
+
+    private func run(subscriber: String) async {
+        let client = clients(subscriber)
+        var unreachableBackoff: Duration = .zero
+        var seen = outbox.waker.current
+        while !Task.isCancelled {
+            let now = Envelope.now()
+            let batch: [Delivery]
+            do {
+                batch = try await database.read { [options] c in try Self.due(c, subscriber: subscriber, now: now, limit: options.batchSize) }
+            } catch {
+                logger.error("relay cannot read the outbox", ["subscriber": subscriber, "error": "\(error)"])
+                await outbox.waker.wait(upTo: options.idlePoll, seen: &seen)
+                continue
+            }
+            if batch.isEmpty {
+                let next = (try? await database.read { c in try Self.nextDue(c, subscriber: subscriber) }) ?? nil
+                let wait = next.map { Duration.milliseconds(max(1, min($0 - Envelope.now(), 1_000))) } ?? options.idlePoll
+                await outbox.waker.wait(upTo: min(wait, options.idlePoll), seen: &seen)
+                continue
+            }
+            let outcomes = await send(batch, to: client)
+            do {
+                try await record(outcomes, subscriber: subscriber)
+            } catch {
+                logger.error("relay cannot record outcomes; they will be redelivered", ["subscriber": subscriber, "error": "\(error)"])
+            }
+            if outcomes.contains(where: { if case .unreachable = $0.1 { true } else { false } }) {
+                unreachableBackoff = unreachableBackoff == .zero ? .milliseconds(50) : min(unreachableBackoff * 2, .seconds(2))
+                try? await Task.sleep(for: unreachableBackoff * Double.random(in: 0.5...1.0))
+            } else {
+                unreachableBackoff = .zero
+            }
+        }
+    }
+
+    /// Sends a batch pipelined on the subscriber's connection and collects every outcome.
+    private func send(_ batch: [Delivery], to client: MessageClient) async -> [(Delivery, Outcome)] {
+        await withTaskGroup(of: (Delivery, Outcome).self) { group in
+            for delivery in batch {
+                group.addTask { [options] in
+                    let payload: RawJSON
+                    do throws(WireError) { payload = try RawJSON(validating: delivery.payload) } catch {
+                        return (delivery, .failed("stored payload is not valid JSON: \(error.message)"))
+                    }
+                    let message = Envelope(kind: .event, type: delivery.type, traceID: delivery.traceID, payload: payload)
+                    do throws(ClientError) {
+                        _ = try await client.send(message, deadline: options.deliveryDeadline, waitForConnection: false)
+                        return (delivery, .delivered)
+                    } catch {
+                        switch error.code {
+                        case .remote: return (delivery, .failed("\(error.remote?.code ?? "error"): \(error.remote?.message ?? "")"))
+                        case .deadlineExceeded: return (delivery, .failed("no ack before the deadline"))
+                        case .unavailable, .protocolViolation: return (delivery, .unreachable(error.message))
+                        }
+                    }
+                }
+            }
+            var all: [(Delivery, Outcome)] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+    }
+
+    private func record(_ outcomes: [(Delivery, Outcome)], subscriber: String) async throws {
+        let options = self.options
+        let logger = self.logger
+        try await database.write { c in
+            let now = Envelope.now()
+            for (d, outcome) in outcomes {
+                switch outcome {
+                case .delivered:
+                    try c.execute("""
+                        UPDATE outbox_deliveries SET status = 'delivered', delivered_at = ?, attempts = attempts + 1
+                        WHERE event_seq = ? AND subscriber = ? AND status = 'pending'
+                        """, now, d.seq, subscriber)
+                case .unreachable(let reason):
+                    try c.execute("""
+                        UPDATE outbox_deliveries SET last_error = ? WHERE event_seq = ? AND subscriber = ? AND status = 'pending'
+                        """, reason, d.seq, subscriber)
+                case .failed(let reason):
+                    let attempts = d.attempts + 1
+                    let age = Duration.milliseconds(now - d.createdAt)
+                    if attempts >= Int64(options.maxAttempts) || age >= options.maxAge {
+                        try c.execute("""
+                            UPDATE outbox_deliveries SET status = 'dead', attempts = ?, last_error = ?
+                            WHERE event_seq = ? AND subscriber = ? AND status = 'pending'
+                            """, attempts, reason, d.seq, subscriber)
+                        logger.error("event dead-lettered", ["subscriber": subscriber, "event.id": d.eventID,
+                                                             "event.type": d.type, "attempts": String(attempts), "error": reason])
+                    } else {
+                        let delay = Self.backoff(attempt: Int(attempts), base: options.retryBase, cap: options.retryMax)
+                        try c.execute("""
+                            UPDATE outbox_deliveries SET attempts = ?, last_error = ?, next_attempt_at = ?
+                            WHERE event_seq = ? AND subscriber = ? AND status = 'pending'
+                            """, attempts, reason, now + delay.milliseconds, d.seq, subscriber)
+                        logger.warn("event nacked; will retry", ["subscriber": subscriber, "event.id": d.eventID,
+                                                                 "attempts": String(attempts), "error": reason])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Retry delay for attempt n (1-based): base * 2^(n-1), capped, jittered into [half, full].
+    static func backoff(attempt: Int, base: Duration, cap: Duration) -> Duration {
+        let exponent = min(attempt - 1, 30)
+        let raw = min(base * Double(1 << exponent), cap)
+        return raw * Double.random(in: 0.5...1.0)
+    }
+
+    /// Due deliveries for `subscriber`, oldest first, skipping any whose key has an earlier pending one.
+    static func due(_ c: Connection, subscriber: String, now: Int64, limit: Int) throws -> [Delivery] {
+        try c.query("""
+            SELECT d.event_seq, e.event_id, e.type, e.payload, e.trace_id, d.attempts, e.created_at
+            FROM outbox_deliveries d JOIN outbox_events e ON e.seq = d.event_seq
+            WHERE d.subscriber = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2
+              AND NOT EXISTS (SELECT 1 FROM outbox_deliveries p
+                              WHERE p.subscriber = ?1 AND p.key = d.key AND p.status = 'pending' AND p.event_seq < d.event_seq)
+            ORDER BY d.event_seq LIMIT ?3
+            """, subscriber, now, limit).map { r in
+            Delivery(seq: r.int("event_seq") ?? 0, eventID: r.string("event_id") ?? "", type: r.string("type") ?? "",
+                     payload: r.blob("payload") ?? [], traceID: r.string("trace_id"),
+                     attempts: r.int("attempts") ?? 0, createdAt: r.int("created_at") ?? 0)
+        }
+    }
+
+    /// When the next pending delivery for `subscriber` becomes due, if any.
+    static func nextDue(_ c: Connection, subscriber: String) throws -> Int64? {
+        try c.queryOne("SELECT MIN(next_attempt_at) AS t FROM outbox_deliveries WHERE subscriber = ? AND status = 'pending'",
+                       subscriber)?.int("t")
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
