@@ -39,9 +39,9 @@ let package = Package(
 
         // The four services.
         .executableTarget(name: "gateway", dependencies: ["ServiceKit", "HTTP"], path: "Services/gateway", swiftSettings: strict),
-        .executableTarget(name: "payments", dependencies: ["ServiceKit"], path: "Services/payments", swiftSettings: strict),
-        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit"], path: "Services/fulfillment", swiftSettings: strict),
-        .executableTarget(name: "notifier", dependencies: ["ServiceKit"], path: "Services/notifier", swiftSettings: strict),
+        .executableTarget(name: "payments", dependencies: ["ServiceKit", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
+        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Events", "Storage", "Transport"], path: "Services/fulfillment", swiftSettings: strict),
+        .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Events", "Storage", "Transport"], path: "Services/notifier", swiftSettings: strict),
 
         // Benchmarks (not tests): run by bench/*.sh, which print figures next to a baseline.
         .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),

@@ -1,5 +1,7 @@
+import Events
 import ServiceKit
 import Storage
+import Transport
 
 /// fulfillment: owns orders and stock; fulfils each paid order exactly once.
 enum FulfillmentService {
@@ -7,10 +9,14 @@ enum FulfillmentService {
         name: "fulfillment",
         summary: "owns orders and stock; fulfils paid orders exactly once",
         migrations: FulfillmentSchema.migrations,
-        peers: ["notifier"])
+        peers: ["notifier"],
+        emits: Subscriptions.table.emitted(by: "fulfillment"),
+        consumes: Subscriptions.table.consumed(by: "fulfillment"),
+        commands: [.events])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
-        ServiceParts()
+        let outbox = Outbox(publisher: "fulfillment")
+        return context.publishingParts(outbox, router: Router())
     }
 }
 
@@ -20,5 +26,6 @@ enum FulfillmentSchema {
         Migration(1, "service metadata", """
             CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """),
+        Migration(2, "outbox and inbox", EventSchema.outboxSQL + EventSchema.inboxSQL),
     ]
 }

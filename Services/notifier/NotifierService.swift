@@ -1,3 +1,4 @@
+import Events
 import ServiceKit
 import Storage
 
@@ -6,7 +7,8 @@ enum NotifierService {
     static let spec = ServiceSpec(
         name: "notifier",
         summary: "emails customers and posts signed events to the merchant",
-        migrations: NotifierSchema.migrations)
+        migrations: NotifierSchema.migrations,
+        consumes: Subscriptions.table.consumed(by: "notifier"))
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         ServiceParts()
@@ -19,5 +21,6 @@ enum NotifierSchema {
         Migration(1, "service metadata", """
             CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """),
+        Migration(2, "inbox", EventSchema.inboxSQL),
     ]
 }

@@ -1,5 +1,7 @@
+import Events
 import ServiceKit
 import Storage
+import Transport
 
 /// payments: the only service that holds the Stripe secret key and calls Stripe; verifies webhooks and
 /// turns them into durable events for fulfillment.
@@ -8,10 +10,13 @@ enum PaymentsService {
         name: "payments",
         summary: "talks to Stripe, verifies webhooks, publishes payment events",
         migrations: PaymentsSchema.migrations,
-        peers: ["fulfillment"])
+        peers: ["fulfillment"],
+        emits: Subscriptions.table.emitted(by: "payments"),
+        commands: [.events])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
-        ServiceParts()
+        let outbox = Outbox(publisher: "payments")
+        return context.publishingParts(outbox, router: Router())
     }
 }
 
@@ -21,5 +26,6 @@ enum PaymentsSchema {
         Migration(1, "service metadata", """
             CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """),
+        Migration(2, "outbox", EventSchema.outboxSQL),
     ]
 }
