@@ -45,6 +45,8 @@ let package = Package(
 
         // Benchmarks (not tests): run by bench/*.sh, which print figures next to a baseline.
         .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),
+        .executableTarget(name: "bench-events", dependencies: ["Wire", "Transport", "Storage"], path: "bench/events/swift",
+                          swiftSettings: strict),
 
         // Test support: a minimal publisher/subscriber on the real Events + ServiceKit code.
         .executableTarget(name: "events-harness", dependencies: ["ServiceKit", "Events", "Storage", "Transport", "Wire"],

@@ -28,7 +28,18 @@ struct Emit: Decodable, Sendable {
     enum CodingKeys: String, CodingKey { case count, key, type, perTransaction = "per_transaction" }
 }
 struct Emitted: Encodable, Sendable { var eventIDs: [String]; enum CodingKeys: String, CodingKey { case eventIDs = "event_ids" } }
-struct Tick: Codable, Sendable { var n: Int }
+/// `sent_us`: wall-clock microseconds at publication, so the benchmark can measure delivery latency.
+struct Tick: Codable, Sendable {
+    var n: Int
+    var sentMicros: Int64?
+    enum CodingKeys: String, CodingKey { case n, sentMicros = "sent_us" }
+}
+
+func nowMicros() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec / 1000)
+}
 
 switch role {
 case "publisher":
@@ -53,7 +64,7 @@ case "publisher":
                         try await db.write { c in
                             try range.map { i in
                                 try outbox.publish(in: c, type: emit.type ?? "harness.tick",
-                                                   key: emit.key ?? "key-\(i)", data: try RawJSON(encoding: Tick(n: i)),
+                                                   key: emit.key ?? "key-\(i)", data: try RawJSON(encoding: Tick(n: i, sentMicros: nowMicros())),
                                                    traceID: request.traceID)
                             }
                         }
@@ -71,7 +82,10 @@ case "subscriber":
     let spec = ServiceSpec(name: "harness-sub", summary: "test subscriber",
                            migrations: [
                                Migration(1, "inbox", EventSchema.inboxSQL),
-                               Migration(2, "effects", "CREATE TABLE effects(id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL);"),
+                               Migration(2, "effects", """
+                                   CREATE TABLE effects(id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, key TEXT NOT NULL,
+                                                        n INTEGER NOT NULL, sent_us INTEGER, applied_us INTEGER);
+                                   """),
                            ],
                            consumes: table.consumed(by: "harness-sub"))
     ServiceMain.run(spec) { context in
@@ -83,7 +97,8 @@ case "subscriber":
                     throw WireError(code: "failed_precondition", message: "harness told to fail \(event.type)", retryable: true)
                 }
                 let tick = try event.data(Tick.self)
-                try c.execute("INSERT INTO effects(event_id, key, n) VALUES (?, ?, ?)", event.header.eventID, event.header.key, tick.n)
+                try c.execute("INSERT INTO effects(event_id, key, n, sent_us, applied_us) VALUES (?, ?, ?, ?, ?)",
+                              event.header.eventID, event.header.key, tick.n, tick.sentMicros, nowMicros())
             }
         }
         return ServiceParts(router: router)
