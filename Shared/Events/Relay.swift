@@ -217,10 +217,3 @@ public final class Relay: Sendable {
                        subscriber)?.int("t")
     }
 }
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -1,5 +1,6 @@
 @preconcurrency import Dispatch
 import Synchronization
+import Transport
 
 /// Wakes waiting loops early. Each ``notify()`` bumps a counter; a loop passes the last counter it saw to
 /// ``wait(upTo:seen:)``, which returns at once if something happened since. Any number of loops can wait.
@@ -40,9 +41,7 @@ public final class Waker: Sendable {
                 continuation.resume()
                 return
             }
-            let (seconds, attoseconds) = timeout.components
-            let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(max(0, nanos))) { [self] in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(max(0, timeout.milliseconds)))) { [self] in
                 state.withLock { $0.waiters.removeValue(forKey: token) }?.resume()
             }
         }

@@ -181,8 +181,7 @@ public enum ServiceMain {
         }
         let elapsed = ContinuousClock.now - started
         logger.info("serving", ["socket": server.socketPath, "version": ShopVersion.current,
-                                "startup_ms": String(elapsed.components.attoseconds / 1_000_000_000_000_000
-                                                     + elapsed.components.seconds * 1000)])
+                                "startup_ms": String(elapsed.milliseconds)])
 
         stopRequested.wait()
         logger.info("stopping: finishing in-flight work")

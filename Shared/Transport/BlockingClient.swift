@@ -57,8 +57,7 @@ public enum BlockingClient {
         var decoder = FrameDecoder(maxPayload: maxFrameBytes)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let elapsed = ContinuousClock.now - start
-            let remaining = timeoutMs - Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let remaining = timeoutMs - Int((ContinuousClock.now - start).milliseconds)
             if remaining <= 0 { throw .timedOut(timeoutMs) }
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let r = poll(&p, 1, Int32(remaining))

@@ -76,16 +76,20 @@ public enum UnixSocket {
         return fd
     }
 
-    /// Fails if a live process answers on `path`. A missing or stale socket file is fine.
+    /// Fails if a live process answers on `path`. No file, or a stale one nobody listens on, is fine.
     public static func ensureNotServed(path: String) throws(SocketSetupError) {
         do {
             let probe = try connect(path: path)
             close(probe)
         } catch {
-            if error.errno == EAGAIN {
+            switch error.errno {
+            case ECONNREFUSED, ENOENT:
+                return
+            case EAGAIN:
                 throw SocketSetupError("another process is already serving on '\(path)' (its backlog is full); refusing to start a second instance")
+            default:
+                throw SocketSetupError("cannot probe existing socket '\(path)': \(error)")
             }
-            return
         }
         throw SocketSetupError("another process is already serving on '\(path)'; refusing to start a second instance")
     }
@@ -101,21 +105,10 @@ public enum UnixSocket {
             guard (st.st_mode & S_IFMT) == S_IFSOCK else {
                 throw SocketSetupError("'\(path)' exists and is not a socket; refusing to replace it")
             }
-            do {
-                let probe = try connect(path: path)
-                close(probe)
-                throw SocketSetupError("another process is already serving on '\(path)'; refusing to start a second instance")
-            } catch let e as SystemError where e.errno == ECONNREFUSED || e.errno == ENOENT {
-                // Nobody listens: a stale file from a process that died. Safe to remove.
-                if unlink(path) != 0 && errno != ENOENT {
-                    throw SocketSetupError("cannot remove stale socket '\(path)': \(String(cString: strerror(errno)))")
-                }
-            } catch let e as SystemError where e.errno == EAGAIN {
-                throw SocketSetupError("another process is already serving on '\(path)' (its backlog is full); refusing to start a second instance")
-            } catch let e as SocketSetupError {
-                throw e
-            } catch {
-                throw SocketSetupError("cannot probe existing socket '\(path)': \(error)")
+            try ensureNotServed(path: path)
+            // Nobody listens: a stale file from a process that died. Safe to remove.
+            if unlink(path) != 0 && errno != ENOENT {
+                throw SocketSetupError("cannot remove stale socket '\(path)': \(String(cString: strerror(errno)))")
             }
         }
         let fd: Int32
