@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "payments", targets: ["payments"]),
         .executable(name: "fulfillment", targets: ["fulfillment"]),
         .executable(name: "notifier", targets: ["notifier"]),
+        .executable(name: "stripe-emulator", targets: ["stripe-emulator"]),
     ],
     targets: [
         // System libraries: a module map plus a shim header with typed wrappers for variadic C calls.
@@ -32,16 +33,24 @@ let package = Package(
         .target(name: "Transport", dependencies: ["Wire", "Logging"], path: "Shared/Transport", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),
         .target(name: "HTTP", dependencies: ["Wire", "Logging", "Transport"], path: "Shared/HTTP", swiftSettings: strict),
+        .target(name: "Crypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
+        .target(name: "Curl", dependencies: ["CCurl"], path: "Shared/Curl", swiftSettings: strict),
+        .target(name: "Messages", path: "Shared/Messages", swiftSettings: strict),
+        .target(name: "Stripe", dependencies: ["Curl", "Crypto", "Wire", "Logging"], path: "Shared/Stripe", swiftSettings: strict),
         .target(name: "Events", dependencies: ["Wire", "Logging", "Transport", "Storage"],
                 path: "Shared/Events", swiftSettings: strict),
         .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events"],
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.
-        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "HTTP"], path: "Services/gateway", swiftSettings: strict),
-        .executableTarget(name: "payments", dependencies: ["ServiceKit", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
-        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Events", "Storage", "Transport"], path: "Services/fulfillment", swiftSettings: strict),
-        .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Events", "Storage", "Transport"], path: "Services/notifier", swiftSettings: strict),
+        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP"], path: "Services/gateway", swiftSettings: strict),
+        .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
+        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport"], path: "Services/fulfillment", swiftSettings: strict),
+        .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Messages", "Crypto", "Curl", "Events", "Storage", "Transport"], path: "Services/notifier", swiftSettings: strict),
+
+        // The local Stripe stand-in: never part of the four services, used when no STRIPE_SECRET_KEY is set.
+        .executableTarget(name: "stripe-emulator", dependencies: ["HTTP", "Storage", "Crypto", "Curl", "Wire", "Logging", "Transport"],
+                          path: "tools/stripe-emulator", swiftSettings: strict),
 
         // Benchmarks (not tests): run by bench/*.sh, which print figures next to a baseline.
         .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),
@@ -54,8 +63,11 @@ let package = Package(
 
         .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"], path: "Tests/HTTPTests", swiftSettings: strict),
+        .testTarget(name: "StripeTests", dependencies: ["Stripe", "Crypto", "Curl", "Wire"], path: "Tests/StripeTests",
+                    swiftSettings: strict),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit", "Events", "Storage"],
+        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
                     path: "Tests/IntegrationTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -17,4 +17,5 @@ static inline CURLcode ccurl_setopt_read_function(CURL *h, ccurl_data_callback f
 static inline CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLcode ccurl_getinfo_double(CURL *h, CURLINFO i, double *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLcode ccurl_getinfo_string(CURL *h, CURLINFO i, char **out) { return curl_easy_getinfo(h, i, out); }
+static inline const char *ccurl_version_string(void) { return curl_version_info(CURLVERSION_NOW)->version; }
 #endif

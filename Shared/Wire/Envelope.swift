@@ -93,6 +93,7 @@ public struct Envelope: Sendable, Equatable {
             w.field("code", error.code)
             w.field("message", error.message)
             w.field("retryable", error.retryable)
+            if let reason = error.reason { w.field("reason", reason) }
             w.endObject()
         }
         w.endObject()
@@ -203,15 +204,16 @@ public struct Envelope: Sendable, Equatable {
     }
 
     private static func readError(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> WireError {
-        var code = "unknown", message = "", retryable = false
+        var code = "unknown", message = "", retryable = false, reason: String?
         try s.readObject { (s: inout JSONScanner, key: String) throws(JSONScanner.Failure) in
             switch key {
             case "code": code = try s.readString()
             case "message": message = try s.readString()
             case "retryable": retryable = try s.readBool()
+            case "reason": reason = try s.readString()
             default: try s.skipValue()
             }
         }
-        return WireError(code: code, message: message, retryable: retryable)
+        return WireError(code: code, message: message, retryable: retryable, reason: reason)
     }
 }

@@ -9,11 +9,15 @@ public struct WireError: Error, Sendable, Hashable, Codable, CustomStringConvert
     public var message: String
     /// Whether the same request may succeed if sent again later.
     public var retryable: Bool
+    /// A finer machine-readable cause within `code`, e.g. `no_matching_signature` for `invalid_signature`
+    /// or Stripe's `decline_code` for `payment_declined`. Absent when `code` says it all.
+    public var reason: String?
 
-    public init(code: String, message: String, retryable: Bool = false) {
+    public init(code: String, message: String, retryable: Bool = false, reason: String? = nil) {
         self.code = code
         self.message = message
         self.retryable = retryable
+        self.reason = reason
     }
 
     public var description: String { "\(code): \(message)" }
@@ -57,5 +61,27 @@ public struct WireError: Error, Sendable, Hashable, Codable, CustomStringConvert
     /// The request conflicts with the current state (for example out of stock).
     public static func conflict(_ message: String) -> WireError {
         WireError(code: "conflict", message: message)
+    }
+    /// The request is well-formed but cannot be processed as asked (unknown SKU, mixed currencies).
+    public static func unprocessable(_ message: String, reason: String? = nil) -> WireError {
+        WireError(code: "unprocessable", message: message, reason: reason)
+    }
+    /// The payment method was declined by the card network or Stripe (Stripe's `card_error`);
+    /// `reason` carries Stripe's `decline_code` or `code`.
+    public static func paymentDeclined(_ message: String, reason: String? = nil) -> WireError {
+        WireError(code: "payment_declined", message: message, reason: reason)
+    }
+    /// Stripe (or another upstream API) failed or refused the call; `reason` carries its error code.
+    public static func upstreamFailed(_ message: String, reason: String? = nil, retryable: Bool = false) -> WireError {
+        WireError(code: "upstream_failed", message: message, retryable: retryable, reason: reason)
+    }
+    /// A webhook's signature does not verify; `reason` is one of `missing_header`, `unparseable_header`,
+    /// `no_v1_signature`, `no_matching_signature`, `timestamp_outside_tolerance`.
+    public static func invalidSignature(_ message: String, reason: String) -> WireError {
+        WireError(code: "invalid_signature", message: message, reason: reason)
+    }
+    /// A signed webhook body is not a Stripe event object.
+    public static func invalidPayload(_ message: String) -> WireError {
+        WireError(code: "invalid_payload", message: message)
     }
 }

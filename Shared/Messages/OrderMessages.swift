@@ -1,0 +1,174 @@
+/// Requests fulfillment answers, and the order shape every service shares. Field names on the wire are
+/// snake_case; amounts are integers in the currency's minor unit, currencies lowercase ISO 4217 codes.
+public enum OrderMessages {
+    /// `catalog.list`: the products on sale.
+    public static let catalogList = "catalog.list"
+    /// `orders.create`: prices the items from the catalog, reserves stock, stores the order.
+    public static let create = "orders.create"
+    /// `orders.get`: one order with its history.
+    public static let get = "orders.get"
+}
+
+/// The payment flow an order was created for.
+public enum PaymentFlow: String, Codable, Sendable, CaseIterable {
+    case paymentIntent = "payment_intent"
+    case checkoutSession = "checkout_session"
+    case invoice
+}
+
+/// One product of the catalog as served to the gateway.
+public struct Product: Codable, Sendable, Equatable {
+    public var sku: String
+    public var name: String
+    public var description: String?
+    public var unitAmount: Int
+    public var currency: String
+    /// Units that can still be reserved.
+    public var available: Int
+
+    public init(sku: String, name: String, description: String? = nil, unitAmount: Int, currency: String, available: Int) {
+        self.sku = sku; self.name = name; self.description = description
+        self.unitAmount = unitAmount; self.currency = currency; self.available = available
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sku, name, description, currency, available
+        case unitAmount = "unit_amount"
+    }
+}
+
+/// The reply to `catalog.list`.
+public struct CatalogReply: Codable, Sendable, Equatable {
+    public var products: [Product]
+    public init(products: [Product]) { self.products = products }
+}
+
+/// One requested line: a SKU and a quantity (1...1000). Prices never come from the caller.
+public struct OrderItemRequest: Codable, Sendable, Equatable {
+    public var sku: String
+    public var quantity: Int
+    public init(sku: String, quantity: Int) { self.sku = sku; self.quantity = quantity }
+}
+
+/// `orders.create`. Errors: `invalid_argument` (field named: empty items, quantity out of range, bad email),
+/// `unprocessable` (unknown SKU, reason `unknown_sku`; mixed currencies, reason `mixed_currencies`),
+/// `conflict` (not enough stock, reason `out_of_stock`).
+public struct CreateOrderRequest: Codable, Sendable, Equatable {
+    public var items: [OrderItemRequest]
+    public var email: String
+    public var flow: PaymentFlow
+    /// Optional client key: the same key returns the same order instead of creating another.
+    public var idempotencyKey: String?
+
+    public init(items: [OrderItemRequest], email: String, flow: PaymentFlow, idempotencyKey: String? = nil) {
+        self.items = items; self.email = email; self.flow = flow; self.idempotencyKey = idempotencyKey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case items, email, flow
+        case idempotencyKey = "idempotency_key"
+    }
+}
+
+/// `orders.get`. Errors: `not_found`.
+public struct GetOrderRequest: Codable, Sendable, Equatable {
+    public var orderID: String
+    public init(orderID: String) { self.orderID = orderID }
+    enum CodingKeys: String, CodingKey { case orderID = "order_id" }
+}
+
+/// Order status. `awaiting_payment -> processing -> paid -> fulfilled`; also `payment_failed`
+/// (a later attempt may still succeed), `canceled`, `expired`, and `needs_review` (paid but the amount
+/// did not match, or paid after it expired or was canceled: a person must look, never auto-fulfilled).
+public enum OrderStatus: String, Codable, Sendable, CaseIterable {
+    case awaitingPayment = "awaiting_payment"
+    case processing
+    case paid
+    case fulfilled
+    case paymentFailed = "payment_failed"
+    case canceled
+    case expired
+    case needsReview = "needs_review"
+}
+
+/// One priced line of an order.
+public struct OrderLine: Codable, Sendable, Equatable {
+    public var sku: String
+    public var name: String
+    public var quantity: Int
+    public var unitAmount: Int
+    /// `quantity * unit_amount`.
+    public var amount: Int
+
+    public init(sku: String, name: String, quantity: Int, unitAmount: Int, amount: Int) {
+        self.sku = sku; self.name = name; self.quantity = quantity; self.unitAmount = unitAmount; self.amount = amount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sku, name, quantity, amount
+        case unitAmount = "unit_amount"
+    }
+}
+
+/// One recorded transition: the status entered, when (Unix ms), and its cause (`request:<trace id>`,
+/// `event:<evt_ id or event id>`, `expiry`).
+public struct OrderTransition: Codable, Sendable, Equatable {
+    public var status: OrderStatus
+    public var at: Int64
+    public var cause: String
+    public var note: String?
+
+    public init(status: OrderStatus, at: Int64, cause: String, note: String? = nil) {
+        self.status = status; self.at = at; self.cause = cause; self.note = note
+    }
+}
+
+/// An order as fulfillment reports it (reply to `orders.create` and `orders.get`, and the data of order events).
+public struct Order: Codable, Sendable, Equatable {
+    public var orderID: String
+    public var status: OrderStatus
+    public var email: String
+    public var currency: String
+    public var amount: Int
+    public var items: [OrderLine]
+    public var flow: PaymentFlow
+    /// Unix milliseconds.
+    public var createdAt: Int64
+    /// When an unpaid order expires (Unix milliseconds).
+    public var expiresAt: Int64
+    public var history: [OrderTransition]
+
+    public init(orderID: String, status: OrderStatus, email: String, currency: String, amount: Int, items: [OrderLine],
+                flow: PaymentFlow, createdAt: Int64, expiresAt: Int64, history: [OrderTransition]) {
+        self.orderID = orderID; self.status = status; self.email = email; self.currency = currency
+        self.amount = amount; self.items = items; self.flow = flow; self.createdAt = createdAt
+        self.expiresAt = expiresAt; self.history = history
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, email, currency, amount, items, flow, history
+        case orderID = "order_id"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+    }
+}
+
+/// The data of every `order.*` event fulfillment emits (`order.paid`, `order.fulfilled`,
+/// `order.payment_failed`, `order.expired`, `order.needs_review`): the order after the transition plus
+/// what caused it.
+public struct OrderEvent: Codable, Sendable, Equatable {
+    public var order: Order
+    /// The payment event that caused it, when one did.
+    public var paymentIntentID: String?
+    /// For `order.payment_failed` and `order.needs_review`: why, in words a customer or operator can read.
+    public var reason: String?
+
+    public init(order: Order, paymentIntentID: String? = nil, reason: String? = nil) {
+        self.order = order; self.paymentIntentID = paymentIntentID; self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case order, reason
+        case paymentIntentID = "payment_intent_id"
+    }
+}
