@@ -1,0 +1,70 @@
+import Foundation
+
+/// A Stripe event. The object in `data.object` is decoded on demand with `object(as:)`, by the type its
+/// `type` names, so events of types this project does not know still decode.
+public struct Event: StripeObject {
+    public var id: String
+    public var type: String
+    public var created: Int64
+    public var livemode: Bool?
+    public var apiVersion: String?
+    /// `data.object.object`, e.g. `payment_intent`, `checkout.session`, `invoice`.
+    public var objectType: String?
+    /// The event exactly as received, for `object(as:)`.
+    public var raw: [UInt8]
+
+    /// Decodes an event from the raw webhook body or an Events API item.
+    public static func decode(_ body: [UInt8]) throws(StripeError) -> Event {
+        var event = try StripeJSON.decode(Event.self, from: body)
+        event.raw = body
+        return event
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        id = try c.decode(String.self, forKey: AnyKey("id"))
+        type = try c.decode(String.self, forKey: AnyKey("type"))
+        created = c.lenient(Int64.self, AnyKey("created")) ?? 0
+        livemode = c.lenient(Bool.self, AnyKey("livemode"))
+        apiVersion = c.lenientString(AnyKey("api_version"))
+        struct Kind: Decodable { var object: String? }
+        struct Data: Decodable { var object: Kind }
+        objectType = c.lenient(Data.self, AnyKey("data"))?.object.object
+        guard c.contains(AnyKey("data")) else {
+            throw DecodingError.keyNotFound(AnyKey("data"), .init(codingPath: c.codingPath, debugDescription: "event has no data"))
+        }
+        raw = []
+    }
+
+    /// `data.object` decoded as `T`.
+    public func object<T: Decodable>(as type: T.Type) throws(StripeError) -> T {
+        try StripeJSON.decode(EventObjectWrapper<T>.self, from: raw).data.object
+    }
+}
+
+/// `{"data":{"object": T}}`.
+private struct EventObjectWrapper<T: Decodable>: Decodable {
+    struct Inner: Decodable { var object: T }
+    var data: Inner
+}
+
+/// An item of `GET /v1/events`, decoded keeping each event's own raw bytes.
+public struct EventPage: Sendable {
+    public var events: [Event]
+    public var hasMore: Bool
+
+    /// Splits a list body into events, each with its own raw JSON (re-serialized with sorted keys; only
+    /// used for catching up, where no signature is checked).
+    public static func decode(_ body: [UInt8]) throws(StripeError) -> EventPage {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let data = object["data"] as? [Any] else {
+            throw StripeError(kind: .api, message: "Stripe's event list did not decode")
+        }
+        var events: [Event] = []
+        for item in data {
+            guard let bytes = try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys]) else { continue }
+            events.append(try Event.decode(Array(bytes)))
+        }
+        return EventPage(events: events, hasMore: object["has_more"] as? Bool ?? false)
+    }
+}
