@@ -44,7 +44,7 @@ let package = Package(
 
         // The four services.
         .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP"], path: "Services/gateway", swiftSettings: strict),
-        .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
+        .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
         .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport"], path: "Services/fulfillment", swiftSettings: strict),
         .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Messages", "Crypto", "Curl", "Events", "Storage", "Transport"], path: "Services/notifier", swiftSettings: strict),
 
@@ -56,6 +56,9 @@ let package = Package(
         .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),
         .executableTarget(name: "bench-events", dependencies: ["Wire", "Transport", "Storage"], path: "bench/events/swift",
                           swiftSettings: strict),
+
+        .executableTarget(name: "bench-webhooks", dependencies: ["Wire", "Transport", "Crypto", "Messages"],
+                          path: "bench/webhooks/swift", swiftSettings: strict),
 
         // Test support: a minimal publisher/subscriber on the real Events + ServiceKit code.
         .executableTarget(name: "events-harness", dependencies: ["ServiceKit", "Events", "Storage", "Transport", "Wire"],

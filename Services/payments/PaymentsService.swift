@@ -1,7 +1,14 @@
+import Synchronization
+@preconcurrency import Dispatch
 import Events
+import Foundation
+import Logging
+import Messages
 import ServiceKit
 import Storage
+import Stripe
 import Transport
+import Wire
 
 /// payments: the only service that holds the Stripe secret key and calls Stripe; verifies webhooks and
 /// turns them into durable events for fulfillment.
@@ -12,20 +19,135 @@ enum PaymentsService {
         migrations: PaymentsSchema.migrations,
         peers: ["fulfillment"],
         emits: Subscriptions.table.emitted(by: "payments"),
-        commands: [.events])
+        variables: PaymentsConfig.variables,
+        commands: [.events, catchUpCommand])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
+        let config = try PaymentsConfig.read()
+        let logger = context.logger
+        let database = context.database!
         let outbox = Outbox(publisher: "payments")
-        return context.publishingParts(outbox, router: Router())
+        let stripe = config.makeClient(logger: logger)
+        let intake = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, logger: logger)
+        let flows = PaymentFlows(stripe: stripe, database: database, config: config, logger: logger)
+        let verification = ReturnVerification(stripe: stripe, intake: intake, database: database, logger: logger)
+
+        var router = Router()
+        router.on(PaymentMessages.config, EmptyRequest.self) { _, _ in
+            PaymentsConfigReply(publishableKey: config.publishableKey, mode: config.mode, apiVersion: config.apiVersion.name,
+                                checkoutUIMode: config.apiVersion.embeddedCheckoutUIMode)
+        }
+        router.on(PaymentMessages.createPaymentIntent, CreatePaymentRequest.self) { _, r in try await flows.createPaymentIntent(r) }
+        router.on(PaymentMessages.createCheckoutSession, CreatePaymentRequest.self) { _, r in try await flows.createCheckoutSession(r) }
+        router.on(PaymentMessages.createInvoice, CreatePaymentRequest.self) { _, r in try await flows.createInvoice(r) }
+        router.on(PaymentMessages.verifyPaymentIntent, VerifyPaymentIntentRequest.self) { request, r in
+            try await verification.verifyPaymentIntent(r, traceID: request.traceID)
+        }
+        router.on(PaymentMessages.verifyCheckoutSession, VerifyCheckoutSessionRequest.self) { request, r in
+            try await verification.verifyCheckoutSession(r, traceID: request.traceID)
+        }
+        router.on(PaymentMessages.webhook, WebhookRequest.self) { request, r in
+            try await intake.receive(r, traceID: request.traceID)
+        }
+
+        let stripeCheck = HealthCheck(name: "stripe", severity: .degraded) {
+            if config.secretKey == nil { return "STRIPE_SECRET_KEY is not set: payments cannot be taken" }
+            if config.webhookSecrets.isEmpty { return "STRIPE_WEBHOOK_SECRET is not set: webhooks are refused with 503" }
+            return nil
+        }
+        var parts = context.publishingParts(outbox, router: router, checks: [stripeCheck])
+        if let stripe, config.catchUpIntervalSeconds > 0 {
+            let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)
+            let task = PeriodicTask(every: .seconds(config.catchUpIntervalSeconds)) {
+                do throws(WireError) { _ = try await catchUp.run(windowSeconds: config.catchUpWindowSeconds) } catch {
+                    logger.warn("periodic catch-up failed", ["error": error.description])
+                }
+            }
+            let (start, stop) = (parts.start, parts.stop)
+            parts.start = { try start(); task.start() }
+            parts.stop = { task.stop(); stop() }
+        }
+        logger.info("payments configured", ["stripe.mode": config.mode, "stripe.api_base": config.apiBase,
+                                            "stripe.api_version": config.apiVersion.name,
+                                            "webhook.verifiers": "\(config.webhookSecrets.count)"])
+        return parts
+    }
+
+    /// `payments catch-up [--window SECONDS]`: records every event of the window the inbox has not seen.
+    static let catchUpCommand = ServiceCommand(
+        name: "catch-up",
+        usage: "catch-up [--window SECONDS]     feed events from Stripe's Events API that no webhook delivered") { arguments, database in
+        guard let database else { return 1 }
+        let config: PaymentsConfig
+        do { config = try PaymentsConfig.read() } catch {
+            ServiceMain.printError("\(error)")
+            return 78
+        }
+        var window = config.catchUpWindowSeconds
+        if arguments.count == 2, arguments[0] == "--window", let n = Int(arguments[1]), (60...2_592_000).contains(n) {
+            window = n
+        } else if !arguments.isEmpty {
+            ServiceMain.printError("usage: payments catch-up [--window SECONDS]  (60 to 2592000)")
+            return 64
+        }
+        let logger = Logger(service: "payments", level: .warn)
+        guard let stripe = config.makeClient(logger: logger) else {
+            ServiceMain.printError("STRIPE_SECRET_KEY is not set")
+            return 78
+        }
+        let intake = WebhookIntake(database: database, outbox: Outbox(publisher: "payments"), secrets: config.webhookSecrets,
+                                   logger: logger)
+        let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)
+        let result = BlockingResult<CatchUp.Report>()
+        Task {
+            do throws(WireError) { result.set(.success(try await catchUp.run(windowSeconds: window))) } catch { result.set(.failure(error)) }
+        }
+        switch result.wait() {
+        case .success(let report):
+            print("listed \(report.listed) events, recorded \(report.recorded) new, \(report.alreadySeen) already seen")
+            return 0
+        case .failure(let error):
+            ServiceMain.printError("catch-up failed: \(error.message)")
+            return 1
+        }
     }
 }
 
-/// The payments database schema, as numbered migrations.
-enum PaymentsSchema {
-    static let migrations = [
-        Migration(1, "service metadata", """
-            CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """),
-        Migration(2, "outbox", EventSchema.outboxSQL),
-    ]
+/// A request without fields.
+struct EmptyRequest: Decodable, Sendable {}
+
+/// Hands a value from a task to a thread that waits for it.
+final class BlockingResult<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `value` is written once before `signal` and read after `wait`.
+    private var value: Result<T, WireError>?
+    private let done = DispatchSemaphore(value: 0)
+
+    func set(_ result: Result<T, WireError>) {
+        value = result
+        done.signal()
+    }
+
+    func wait() -> Result<T, WireError> {
+        done.wait()
+        return value!
+    }
+}
+
+/// Runs `body` every `interval` until stopped.
+final class PeriodicTask: Sendable {
+    private let interval: Duration
+    private let body: @Sendable () async -> Void
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(every interval: Duration, _ body: @escaping @Sendable () async -> Void) {
+        self.interval = interval
+        self.body = body
+    }
+
+    func start() {
+        let (interval, body) = (self.interval, self.body)
+        task.withLock { $0 = Task { while !Task.isCancelled { await body(); try? await Task.sleep(for: interval) } } }
+    }
+
+    func stop() { task.withLock { $0?.cancel() } }
 }

@@ -1,0 +1,45 @@
+import Events
+import Storage
+
+/// The payments database schema, as numbered migrations.
+enum PaymentsSchema {
+    static let migrations = [
+        Migration(1, "service metadata", """
+            CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """),
+        Migration(2, "outbox", EventSchema.outboxSQL),
+        Migration(3, "payments and the inbox of Stripe events", """
+            -- Which Stripe object belongs to which order. One row per (order, flow, attempt): asking again
+            -- for the same attempt answers from here instead of calling Stripe.
+            CREATE TABLE payments(
+                order_id TEXT NOT NULL,
+                flow TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                stripe_id TEXT NOT NULL UNIQUE,
+                payment_intent_id TEXT,
+                customer_id TEXT,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                client_secret TEXT NOT NULL,
+                expires_at INTEGER,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY(order_id, flow, attempt)
+            );
+            CREATE INDEX payments_by_intent ON payments(payment_intent_id) WHERE payment_intent_id IS NOT NULL;
+            -- Every Stripe event ever accepted (webhook, catch-up) and every return-page verdict that
+            -- published: the dedupe key of intake. `outcome` is published, ignored (nobody consumes the
+            -- type) or unmatched (no order found).
+            CREATE TABLE stripe_events(
+                event_id TEXT PRIMARY KEY,
+                type TEXT NOT NULL,
+                created INTEGER NOT NULL,
+                received_at INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                order_id TEXT,
+                outcome TEXT NOT NULL,
+                body BLOB
+            );
+            CREATE INDEX stripe_events_by_created ON stripe_events(created);
+            """),
+    ]
+}

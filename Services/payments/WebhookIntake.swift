@@ -1,0 +1,102 @@
+import Crypto
+import Events
+import Foundation
+import Logging
+import Messages
+import Storage
+import Stripe
+import Wire
+
+/// Verified intake of Stripe events: webhook deliveries, return-page verdicts and catch-up all end in
+/// `record`, which stores the event id and the derived payment event in one durable transaction.
+struct WebhookIntake: Sendable {
+    let database: Database
+    let outbox: Outbox
+    let secrets: [String]
+    let logger: Logger
+    /// Seconds since the epoch; tests of tolerance replace it.
+    var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+
+    /// One webhook delivery: the raw bytes and the `Stripe-Signature` header exactly as received.
+    func receive(_ request: WebhookRequest, traceID: String?) async throws(WireError) -> WebhookReply {
+        guard let body = Data(base64Encoded: request.bodyBase64) else {
+            throw .invalidArgument("body_base64: not valid base64")
+        }
+        guard !secrets.isEmpty else {
+            // Answering 503 keeps Stripe retrying (for days) until a secret is configured; a 400 would
+            // make it give up on events we could still take.
+            logger.error("webhook refused: STRIPE_WEBHOOK_SECRET is not set")
+            throw .unavailable("STRIPE_WEBHOOK_SECRET is not set; the event cannot be verified")
+        }
+        let bytes = [UInt8](body)
+        do {
+            try WebhookSignature.verify(body: bytes, header: request.signature, secrets: secrets, now: now())
+        } catch {
+            logger.warn("webhook signature refused", ["webhook.reason": error.code, "trace.id": traceID ?? ""])
+            throw .invalidSignature(error.description, reason: error.code)
+        }
+        let event: Stripe.Event
+        do {
+            event = try Stripe.Event.decode(bytes)
+        } catch {
+            throw .invalidPayload("the signed body is not a Stripe event (needs id, type and data)")
+        }
+        guard event.id.hasPrefix("evt_") else { throw .invalidPayload("event id '\(event.id.prefix(64))' does not start with evt_") }
+        return try await record(event, body: bytes, source: "webhook", traceID: traceID)
+    }
+
+    /// Stores `event` (once) with the payment event it derives, then wakes the relay.
+    func record(_ event: Stripe.Event, body: [UInt8]?, source: String, traceID: String?) async throws(WireError) -> WebhookReply {
+        let outcome: PaymentEventMapping.Outcome
+        do {
+            outcome = try PaymentEventMapping.map(event, source: source) { intentID in
+                try database.readSync { c in
+                    try c.queryOne("SELECT order_id FROM payments WHERE payment_intent_id = ?", intentID)?.string("order_id")
+                }
+            }
+        } catch {
+            throw .invalidPayload("the \(event.type) event's object did not decode: \(error)")
+        }
+        return try await store(id: event.id, type: event.type, created: event.created, body: body, source: source,
+                               outcome: outcome, traceID: traceID)
+    }
+
+    /// Publishes a verdict seen on a return page (id `return:<object id>`), unless already recorded.
+    func recordVerdict(_ payment: PaymentEvent, type: String, traceID: String?) async throws(WireError) {
+        _ = try await store(id: payment.stripeEventID, type: type, created: payment.stripeCreated, body: nil,
+                            source: payment.source, outcome: .publish(payment), traceID: traceID)
+    }
+
+    private func store(id: String, type: String, created: Int64, body: [UInt8]?, source: String,
+                       outcome: PaymentEventMapping.Outcome, traceID: String?) async throws(WireError) -> WebhookReply {
+        let (label, orderID, data): (String, String?, RawJSON?) = switch outcome {
+        case .publish(let payment): ("published", payment.orderID, try RawJSON(encoding: payment))
+        case .ignored: ("ignored", nil, nil)
+        case .unmatched: ("unmatched", nil, nil)
+        }
+        let outbox = self.outbox
+        let fresh: Bool
+        do {
+            fresh = try await database.write { c in
+                let inserted = try c.execute("""
+                    INSERT OR IGNORE INTO stripe_events(event_id, type, created, received_at, source, order_id, outcome, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, id, type, created, Envelope.now(), source, orderID, label, body)
+                guard inserted == 1 else { return false }
+                if let data, let orderID {
+                    try outbox.publish(in: c, type: type, key: orderID, data: data, traceID: traceID, eventID: id)
+                }
+                return true
+            }
+        } catch {
+            logger.error("could not record a Stripe event", ["stripe.event_id": id, "error": "\(error)"])
+            throw .unavailable("the event could not be recorded; retry later")
+        }
+        if fresh {
+            outbox.wake()
+            if case .unmatched(let why) = outcome { logger.warn("Stripe event matches no order", ["stripe.event_id": id, "reason": why]) }
+            logger.debug("Stripe event recorded", ["stripe.event_id": id, "stripe.type": type, "outcome": label, "source": source])
+        }
+        return WebhookReply(outcome: fresh ? "accepted" : "duplicate", eventID: id, type: type)
+    }
+}
