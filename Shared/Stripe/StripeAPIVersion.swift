@@ -12,10 +12,15 @@ public struct StripeAPIVersion: Sendable, Hashable, CustomStringConvertible {
 
     /// A version name is `YYYY-MM-DD` optionally followed by `.<release name>`.
     public static func isWellFormed(_ name: String) -> Bool {
-        let date = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
-        let parts = date.split(separator: "-")
+        let halves = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let date = halves.first.map(String.init) ?? ""
+        let parts = date.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2 else { return false }
-        return parts.allSatisfy { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+        guard parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return false }
+        // A release name, when there is a dot, is a non-empty run of ASCII letters and digits (`basil`).
+        guard halves.count == 2 else { return true }
+        let release = halves[1]
+        return !release.isEmpty && release.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 
     public var description: String { name }

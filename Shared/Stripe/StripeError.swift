@@ -6,11 +6,11 @@ import Foundation
 public struct StripeError: Error, Sendable, CustomStringConvertible {
     /// The category callers branch on (the official clients' classes).
     public enum Kind: String, Sendable {
-        /// 402 or `card_error`: the card was declined; show the message to the customer.
+        /// 402: the card was declined; show the message to the customer.
         case card
         /// 400/404 `invalid_request_error`.
         case invalidRequest = "invalid_request"
-        /// `idempotency_error`: same key, different parameters.
+        /// 400/404 `idempotency_error`: same key, different parameters.
         case idempotency
         /// 401.
         case authentication
@@ -59,30 +59,42 @@ public struct StripeError: Error, Sendable, CustomStringConvertible {
     /// Decodes Stripe's error body `{"error":{...}}` for `status`; lenient about unknown or missing fields,
     /// and about bodies that are not JSON at all (a proxy's HTML page).
     public static func decode(status: Int, body: [UInt8], requestID: String?, attempts: Int) -> StripeError {
+        // Field by field, so one field of an unexpected type (or an OAuth-style `"error": "..."`)
+        // never loses the others.
         struct Body: Decodable {
             struct Inner: Decodable {
-                var type: String?
-                var code: String?
-                var decline_code: String?
-                var message: String?
-                var param: String?
+                var type, code, declineCode, message, param: String?
+                init(from decoder: any Decoder) throws {
+                    let c = try decoder.container(keyedBy: AnyKey.self)
+                    type = c.lenientString(AnyKey("type"))
+                    code = c.lenientString(AnyKey("code"))
+                    declineCode = c.lenientString(AnyKey("decline_code"))
+                    message = c.lenientString(AnyKey("message"))
+                    param = c.lenientString(AnyKey("param"))
+                }
             }
             var error: Inner?
+            init(from decoder: any Decoder) throws {
+                error = try decoder.container(keyedBy: AnyKey.self).lenient(Inner.self, AnyKey("error"))
+            }
         }
         let inner = (try? JSONDecoder().decode(Body.self, from: Data(body)))?.error
+        // The official clients' mapping (stripe-python `specific_v1_api_error`): by status first; the
+        // type only tells an idempotency error from an invalid request on 400/404, and a 400 with code
+        // `rate_limit` is the old spelling of a 429.
         let kind: Kind
-        switch (status, inner?.type) {
-        case (_, "idempotency_error"): kind = .idempotency
-        case (_, "card_error"), (402, _): kind = .card
-        case (400, _), (404, _): kind = .invalidRequest
-        case (401, _): kind = .authentication
-        case (403, _): kind = .permission
-        case (429, _): kind = .rateLimit
+        switch status {
+        case 429: kind = .rateLimit
+        case 400 where inner?.code == "rate_limit": kind = .rateLimit
+        case 400, 404: kind = inner?.type == "idempotency_error" ? .idempotency : .invalidRequest
+        case 401: kind = .authentication
+        case 402: kind = .card
+        case 403: kind = .permission
         default: kind = .api
         }
         let message = inner?.message ?? "Stripe answered HTTP \(status) without an error message"
         return StripeError(kind: kind, httpStatus: status, type: inner?.type, code: inner?.code,
-                           declineCode: inner?.decline_code, message: message, param: inner?.param,
+                           declineCode: inner?.declineCode, message: message, param: inner?.param,
                            requestID: requestID, attempts: attempts)
     }
 }

@@ -34,6 +34,58 @@ struct WebhookSignatureTests {
         }
     }
 
+    @Test("the localstripe delivery: each way of breaking it fails with its own reason")
+    func fixtureReasons() throws {
+        let body = try Self.fixtureBody()
+        let t: Int64 = 1795276603
+        let signature = String(Self.fixtureHeader.split(separator: ",")[1].dropFirst(3))
+        func failure(_ header: String?, body: [UInt8], secrets: [String] = ["whsec_test_r2"], now: Int64 = 1795276603) -> WebhookSignature.Failure? {
+            do { try WebhookSignature.verify(body: body, header: header, secrets: secrets, now: now); return nil }
+            catch { return error }
+        }
+        #expect(failure(Self.fixtureHeader, body: body) == nil)
+        // One flipped byte, anywhere: first, last, inside a value.
+        for index in [0, body.count - 1, body.count / 3] {
+            var flipped = body
+            flipped[index] ^= 0x20
+            #expect(failure(Self.fixtureHeader, body: flipped) == .noMatchingSignature, "byte \(index)")
+        }
+        #expect(failure(Self.fixtureHeader, body: body + [0x0a]) == .noMatchingSignature)
+        #expect(failure(Self.fixtureHeader, body: body, secrets: ["whsec_test_r1"]) == .noMatchingSignature)
+        #expect(failure(Self.fixtureHeader, body: body, secrets: ["whsec_test_r2 "]) == .noMatchingSignature)
+        #expect(failure(Self.fixtureHeader, body: body, secrets: []) == .noMatchingSignature)
+        // A signature under another timestamp, an upper-case or truncated hex signature.
+        #expect(failure("t=\(t + 1),v1=\(signature)", body: body, now: t + 1) == .noMatchingSignature)
+        #expect(failure("t=\(t),v1=\(signature.dropLast(2))", body: body) == .noMatchingSignature)
+        #expect(failure("t=\(t),v1=zz\(signature.dropFirst(2))", body: body) == .noMatchingSignature)
+        // The right signature under another scheme only: v0 is a decoy, never accepted.
+        #expect(failure("t=\(t),v0=\(signature)", body: body) == .noV1Signature)
+        #expect(failure("t=\(t),v2=\(signature)", body: body) == .noV1Signature)
+        #expect(failure("t=\(t)", body: body) == .noV1Signature)
+        // Next to a v0 and a bad v1, the good v1 still verifies.
+        #expect(failure("t=\(t),v0=\(signature),v1=\(String(repeating: "0", count: 64)),v1=\(signature)", body: body) == nil)
+        // Timestamps: 300 s either way is fine, 301 s is not (old, and far future).
+        #expect(failure(Self.fixtureHeader, body: body, now: t + 300) == nil)
+        #expect(failure(Self.fixtureHeader, body: body, now: t - 300) == nil)
+        #expect(failure(Self.fixtureHeader, body: body, now: t + 301) == .timestampOutsideTolerance(timestamp: t, now: t + 301))
+        #expect(failure(Self.fixtureHeader, body: body, now: t - 301) == .timestampOutsideTolerance(timestamp: t, now: t - 301))
+        #expect(failure(Self.fixtureHeader, body: body, now: t + 86_400 * 365) != nil)
+        // Unparseable timestamps.
+        #expect(failure("t=abc,v1=\(signature)", body: body) == .unparseableHeader)
+        #expect(failure("v1=\(signature)", body: body) == .unparseableHeader)
+        #expect(failure("garbage", body: body) == .unparseableHeader)
+        #expect(failure(nil, body: body) == .missingHeader)
+    }
+
+    @Test("each failure has a distinct stable code")
+    func distinctCodes() {
+        let all: [WebhookSignature.Failure] = [.missingHeader, .unparseableHeader, .noV1Signature, .noMatchingSignature,
+                                               .timestampOutsideTolerance(timestamp: 1, now: 400)]
+        #expect(Set(all.map(\.code)).count == all.count)
+        #expect(Set(all.map(\.description)).count == all.count)
+        #expect(WebhookSignature.secrets(fromList: " whsec_a, whsec_b ,,") == ["whsec_a", "whsec_b"])
+    }
+
     @Test("rotation: any configured secret, any v1")
     func rotation() throws {
         let body = Array(#"{"id":"evt_1"}"#.utf8)
