@@ -1,9 +1,14 @@
+@preconcurrency import Dispatch
+import Logging
+import Synchronization
 import Events
+import Messages
 import ServiceKit
 import Storage
 import Transport
+import Wire
 
-/// fulfillment: owns orders and stock; fulfils each paid order exactly once.
+/// fulfillment: owns the catalog, orders and stock; fulfils each paid order exactly once.
 enum FulfillmentService {
     static let spec = ServiceSpec(
         name: "fulfillment",
@@ -12,20 +17,141 @@ enum FulfillmentService {
         peers: ["notifier"],
         emits: Subscriptions.table.emitted(by: "fulfillment"),
         consumes: Subscriptions.table.consumed(by: "fulfillment"),
-        commands: [.events])
+        variables: FulfillmentConfig.variables,
+        commands: [.events, FulfillmentCommands.catalog])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
+        let config = try FulfillmentConfig.read()
+        let db = context.database!
+        let logger = context.logger
+        let (inserted, updated, deactivated) = try db.writeSync { c in try config.catalog.seed(c, now: Envelope.now()) }
+        logger.info("catalog loaded", ["catalog.file": config.catalogFile ?? "(built-in)",
+                                       "catalog.products": String(config.catalog.entries.count), "catalog.new": String(inserted),
+                                       "catalog.updated": String(updated), "catalog.deactivated": String(deactivated)])
+
         let outbox = Outbox(publisher: "fulfillment")
-        return context.publishingParts(outbox, router: Router())
+        var router = Router()
+        let handlers = Handlers(database: db, outbox: outbox, config: config)
+        router.on(OrderMessages.catalogList, Empty.self) { _, _ in try await handlers.catalog() }
+        router.on(OrderMessages.create, CreateOrderRequest.self) { request, body in
+            try await handlers.create(body, traceID: request.traceID)
+        }
+        router.on(OrderMessages.get, GetOrderRequest.self) { _, body in try await handlers.get(body) }
+
+        let inbox = Inbox(database: db, outbox: outbox)
+        for type in Subscriptions.table.consumed(by: "fulfillment") {
+            inbox.consume(type, into: &router) { c, event in
+                let payment = try event.data(PaymentEvent.self)
+                let (outcome, note) = try PaymentEvents.apply(c, type: event.type, eventID: event.header.eventID, event: payment,
+                                                              outbox: outbox, traceID: event.traceID)
+                let meta: KeyValuePairs<String, String> = ["event.id": event.header.eventID, "event.type": event.type,
+                                                           "stripe.event_id": payment.stripeEventID, "order.id": payment.orderID,
+                                                           "outcome": outcome.rawValue, "note": note ?? ""]
+                if outcome == .unknownOrder {
+                    // Acked, not nacked: redelivering cannot make the order appear. Recorded in payment_events.
+                    logger.warn("payment event for an unknown order", meta)
+                } else if outcome == .needsReview {
+                    logger.warn("order needs review", meta)
+                } else {
+                    logger.info("payment event applied", meta)
+                }
+            }
+        }
+
+        let sweeper = ExpirySweeper(database: db, outbox: outbox, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
+        let base = context.publishingParts(outbox, router: router)
+        return ServiceParts(router: base.router, checks: base.checks,
+                            start: {
+                                try base.start()
+                                sweeper.start()
+                            },
+                            stop: {
+                                sweeper.stop()
+                                base.stop()
+                            })
+    }
+
+    /// An empty request body.
+    struct Empty: Codable, Sendable {}
+}
+
+/// The request handlers: plain functions from request to reply, callable without a socket.
+struct Handlers: Sendable {
+    let database: Database
+    let outbox: Outbox
+    let config: FulfillmentConfig
+
+    func catalog() async throws -> CatalogReply {
+        try await database.read { c in
+            CatalogReply(products: try c.query("""
+                SELECT sku, name, description, unit_amount, currency, stock - reserved AS available
+                FROM products WHERE active = 1 ORDER BY position
+                """).map { r in
+                Product(sku: r.string("sku") ?? "", name: r.string("name") ?? "", description: r.string("description"),
+                        unitAmount: Int(r.int("unit_amount") ?? 0), currency: r.string("currency") ?? "",
+                        available: Int(r.int("available") ?? 0))
+            })
+        }
+    }
+
+    func create(_ request: CreateOrderRequest, traceID: String?) async throws -> Order {
+        try OrderStore.validate(request)
+        let ttl = config.orderTTLSeconds
+        return try await database.write { c in
+            try OrderStore.create(c, request, cause: "request:" + (traceID ?? "unknown"), ttlSeconds: ttl, now: Envelope.now())
+        }
+    }
+
+    func get(_ request: GetOrderRequest) async throws -> Order {
+        guard let order = try await database.read({ c in try OrderStore.load(c, request.orderID) }) else {
+            throw WireError.notFound("no order '\(request.orderID.prefix(64))'")
+        }
+        return order
     }
 }
 
-/// The fulfillment database schema, as numbered migrations.
-enum FulfillmentSchema {
-    static let migrations = [
-        Migration(1, "service metadata", """
-            CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """),
-        Migration(2, "outbox and inbox", EventSchema.outboxSQL + EventSchema.inboxSQL),
-    ]
+/// Periodically expires unpaid orders past their deadline (`ORDER_SWEEP_INTERVAL_MS`).
+final class ExpirySweeper: Sendable {
+    private let database: Database
+    private let outbox: Outbox
+    private let interval: Duration
+    private let logger: Logger
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(database: Database, outbox: Outbox, interval: Duration, logger: Logger) {
+        self.database = database
+        self.outbox = outbox
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func start() {
+        let t = Task { [self] in
+            while !Task.isCancelled {
+                do {
+                    let n = try await database.write { [outbox] c in try PaymentEvents.sweepExpired(c, outbox: outbox, now: Envelope.now()) }
+                    if n > 0 {
+                        outbox.wake()
+                        logger.info("expired unpaid orders", ["orders": String(n)])
+                        if n >= 500 { continue }  // more are due: go again at once
+                    }
+                } catch {
+                    logger.error("expiry sweep failed; will retry", ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+        task.withLock { $0 = t }
+    }
+
+    func stop() {
+        guard let t = task.withLock({ t in defer { t = nil }; return t }) else { return }
+        t.cancel()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await t.value
+            done.signal()
+        }
+        done.wait()
+    }
 }

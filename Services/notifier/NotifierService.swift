@@ -1,6 +1,9 @@
 import Events
+import Messages
 import ServiceKit
 import Storage
+import Transport
+import Wire
 
 /// notifier: tells customers (email) and the merchant (signed webhook) about orders, once each.
 enum NotifierService {
@@ -8,19 +11,36 @@ enum NotifierService {
         name: "notifier",
         summary: "emails customers and posts signed events to the merchant",
         migrations: NotifierSchema.migrations,
-        consumes: Subscriptions.table.consumed(by: "notifier"))
+        consumes: Subscriptions.table.consumed(by: "notifier"),
+        variables: NotifierConfig.variables,
+        commands: [NotifierCommands.failures, NotifierCommands.deliveries, NotifierCommands.retry])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
-        ServiceParts()
+        let config = try NotifierConfig.read(dataDirectory: context.config.dataDirectory)
+        let db = context.database!
+        let logger = context.logger
+        // The inbox wakes its consumer's outbox after each commit. notifier publishes nothing, so this
+        // outbox is never written to: it only lends its waker, which wakes the sender right after new
+        // deliveries are recorded instead of at its next poll.
+        let wakeOnly = Outbox(publisher: "notifier")
+        let inbox = Inbox(database: db, outbox: wakeOnly)
+        var router = Router()
+        for type in Subscriptions.table.consumed(by: "notifier") {
+            inbox.consume(type, into: &router) { c, event in
+                let data = try event.data(OrderEvent.self)
+                let planned = try Notifications.plan(eventID: event.header.eventID, type: event.type,
+                                                     occurredAt: event.header.occurredAt, event: data, config: config)
+                try Notifications.record(planned, in: c, now: Envelope.now())
+                logger.debug("deliveries recorded", ["event.id": event.header.eventID, "event.type": event.type,
+                                                     "order.id": data.order.orderID, "count": String(planned.count)])
+            }
+        }
+        let sender = DeliverySender(database: db, config: config, waker: wakeOnly.waker, logger: logger)
+        let transport: String = switch config.mail {
+        case .smtp: "smtp"
+        case .directory(let dir): "eml files in \(dir)"
+        }
+        logger.info("notifier configured", ["mail": transport, "merchant_webhook": config.webhookURL == nil ? "off" : "on"])
+        return ServiceParts(router: router, start: { sender.start() }, stop: { sender.stop() })
     }
-}
-
-/// The notifier database schema, as numbered migrations.
-enum NotifierSchema {
-    static let migrations = [
-        Migration(1, "service metadata", """
-            CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """),
-        Migration(2, "inbox", EventSchema.inboxSQL),
-    ]
 }

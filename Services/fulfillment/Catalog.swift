@@ -1,0 +1,175 @@
+import Storage
+
+/// The products on sale as read from a catalog file (`CATALOG_FILE`, else the embedded
+/// ``DefaultCatalog``). The file decides what is sold and at what price; stock lives in the database
+/// (see ``Catalog/seed(_:now:)``).
+struct Catalog: Sendable, Equatable {
+    /// One product as written in the file.
+    struct Entry: Sendable, Equatable {
+        var sku: String
+        var name: String
+        var description: String?
+        var unitAmount: Int
+        var currency: String
+        /// Units on hand when the SKU is first seen.
+        var stock: Int
+    }
+
+    /// A refused file: the line and the field at fault.
+    struct Problem: Error, CustomStringConvertible {
+        var line: Int
+        var field: String
+        var message: String
+        var description: String { "line \(line): \(field.isEmpty ? "" : field + ": ")\(message)" }
+    }
+
+    var entries: [Entry]
+
+    /// Largest amount Stripe accepts for most currencies (8 digits in the minor unit).
+    static let maxUnitAmount = 99_999_999
+    static let maxStock = 1_000_000_000
+
+    /// Parses and validates a catalog file:
+    /// `{"products":[{"sku","name","description"?,"unit_amount","currency","stock"}, ...]}`.
+    /// Unknown fields are refused (a typo such as `price` must not silently drop a value).
+    static func parse(_ bytes: [UInt8]) throws(Problem) -> Catalog {
+        let root: PositionedJSON.Node
+        do {
+            root = try PositionedJSON.parse(bytes)
+        } catch {
+            throw Problem(line: error.line, field: "", message: "not valid JSON: \(error.message)")
+        }
+        guard case .object(let top) = root.value else {
+            throw Problem(line: root.line, field: "", message: "expected an object {\"products\": [...]}, found \(root.kind)")
+        }
+        for member in top where member.key != "products" {
+            throw Problem(line: member.node.line, field: member.key, message: "unknown field (expected only \"products\")")
+        }
+        guard let productsNode = top.first(where: { $0.key == "products" })?.node else {
+            throw Problem(line: root.line, field: "products", message: "missing")
+        }
+        guard case .array(let items) = productsNode.value else {
+            throw Problem(line: productsNode.line, field: "products", message: "expected an array, found \(productsNode.kind)")
+        }
+        guard !items.isEmpty else { throw Problem(line: productsNode.line, field: "products", message: "must not be empty") }
+        var entries: [Entry] = []
+        var seen: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "products[\(index)]"
+            guard case .object(let fields) = item.value else {
+                throw Problem(line: item.line, field: path, message: "expected an object, found \(item.kind)")
+            }
+            var byName: [String: PositionedJSON.Node] = [:]
+            for f in fields {
+                guard ["sku", "name", "description", "unit_amount", "currency", "stock"].contains(f.key) else {
+                    throw Problem(line: f.node.line, field: "\(path).\(f.key)",
+                                  message: "unknown field (expected sku, name, description, unit_amount, currency, stock)")
+                }
+                guard byName[f.key] == nil else { throw Problem(line: f.node.line, field: "\(path).\(f.key)", message: "given twice") }
+                byName[f.key] = f.node
+            }
+            func required(_ key: String) throws(Problem) -> PositionedJSON.Node {
+                guard let n = byName[key] else { throw Problem(line: item.line, field: "\(path).\(key)", message: "missing") }
+                return n
+            }
+            func string(_ key: String, _ node: PositionedJSON.Node) throws(Problem) -> String {
+                guard case .string(let s) = node.value else {
+                    throw Problem(line: node.line, field: "\(path).\(key)", message: "expected a string, found \(node.kind)")
+                }
+                return s
+            }
+            func integer(_ key: String, _ node: PositionedJSON.Node, _ range: ClosedRange<Int>, _ what: String) throws(Problem) -> Int {
+                guard case .number(let text) = node.value, let n = Int(text), range.contains(n) else {
+                    let found = if case .number(let t) = node.value { t } else { node.kind }
+                    throw Problem(line: node.line, field: "\(path).\(key)",
+                                  message: "expected \(what), an integer from \(range.lowerBound) to \(range.upperBound); found \(found)")
+                }
+                return n
+            }
+
+            let skuNode = try required("sku")
+            let sku = try string("sku", skuNode)
+            guard (1...64).contains(sku.utf8.count),
+                  sku.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+                                        || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                                        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+                throw Problem(line: skuNode.line, field: "\(path).sku", message: "expected 1 to 64 characters of A-Z a-z 0-9 . _ -; found \"\(sku)\"")
+            }
+            if let first = seen[sku] {
+                throw Problem(line: skuNode.line, field: "\(path).sku", message: "\"\(sku)\" is already used by products[\(first)]")
+            }
+            seen[sku] = index
+            let nameNode = try required("name")
+            let name = try string("name", nameNode)
+            guard !name.trimmingSpaces.isEmpty, name.count <= 200, !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                throw Problem(line: nameNode.line, field: "\(path).name", message: "expected 1 to 200 characters without control characters")
+            }
+            var description: String?
+            if let d = byName["description"] {
+                if case .null = d.value { description = nil } else {
+                    description = try string("description", d)
+                    guard description!.count <= 1000 else {
+                        throw Problem(line: d.line, field: "\(path).description", message: "longer than 1000 characters")
+                    }
+                }
+            }
+            let unitAmount = try integer("unit_amount", try required("unit_amount"), 1...maxUnitAmount, "the price in the currency's minor unit")
+            let currencyNode = try required("currency")
+            let currency = try string("currency", currencyNode)
+            guard currency.utf8.count == 3, currency.utf8.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }) else {
+                throw Problem(line: currencyNode.line, field: "\(path).currency",
+                              message: "expected a lowercase three-letter ISO 4217 code such as \"usd\"; found \"\(currency)\"")
+            }
+            let stock = try integer("stock", try required("stock"), 0...maxStock, "the units on hand")
+            entries.append(Entry(sku: sku, name: name, description: description, unitAmount: unitAmount,
+                                 currency: currency, stock: stock))
+        }
+        return Catalog(entries: entries)
+    }
+
+    /// Brings the `products` table in line with this catalog, inside the caller's transaction.
+    ///
+    /// - A SKU seen for the first time is inserted with the file's `stock`.
+    /// - A known SKU takes the file's name, description, price and currency (for new orders; existing
+    ///   orders keep the lines they were priced with) but **keeps its stock, reservations and sales**:
+    ///   restarting with the same file never resets stock. Operators change stock with
+    ///   `fulfillment catalog set-stock SKU N`.
+    /// - A SKU no longer in the file is marked inactive: not listed, not orderable, but kept so its
+    ///   open orders can still be fulfilled or released.
+    /// Returns (inserted, updated, deactivated).
+    func seed(_ c: Connection, now: Int64) throws -> (Int, Int, Int) {
+        var inserted = 0, updated = 0
+        for (position, e) in entries.enumerated() {
+            let exists = try c.queryOne("SELECT 1 AS x FROM products WHERE sku = ?", e.sku) != nil
+            if exists {
+                updated += try c.execute("""
+                    UPDATE products SET name = ?, description = ?, unit_amount = ?, currency = ?, position = ?, active = 1,
+                        updated_at = ?
+                    WHERE sku = ? AND (name IS NOT ? OR description IS NOT ? OR unit_amount != ? OR currency != ?
+                                       OR position != ? OR active != 1)
+                    """, e.name, e.description, e.unitAmount, e.currency, position, now,
+                    e.sku, e.name, e.description, e.unitAmount, e.currency, position)
+            } else {
+                inserted += try c.execute("""
+                    INSERT INTO products(sku, name, description, unit_amount, currency, stock, reserved, sold, position, active, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, 1, ?)
+                    """, e.sku, e.name, e.description, e.unitAmount, e.currency, e.stock, position, now)
+            }
+        }
+        let skus = entries.map(\.sku)
+        let placeholders = Array(repeating: "?", count: skus.count).joined(separator: ",")
+        let deactivated = try c.execute("UPDATE products SET active = 0, updated_at = ? WHERE active = 1 AND sku NOT IN (\(placeholders))",
+                                        parameters: [now] + skus)
+        return (inserted, updated, deactivated)
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        var s = self[...]
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,48 @@
+import FoundationEssentials
+import ServiceKit
+
+/// fulfillment's own settings, read once at start.
+struct FulfillmentConfig: Sendable {
+    /// The catalog file's path, or nil for the embedded default.
+    var catalogFile: String?
+    var catalog: Catalog
+    /// How long an order may wait for payment before the sweep expires it.
+    var orderTTLSeconds: Int
+    /// How often the expiry sweep runs.
+    var sweepIntervalMs: Int
+
+    static let variables: [(String, String)] = [
+        ("CATALOG_FILE", "catalog JSON file (default: the built-in copy of Services/fulfillment/catalog.sample.json)"),
+        ("ORDER_TTL_SECONDS", "unpaid orders expire this long after creation, 1 to 2592000 (default 1800)"),
+        ("ORDER_SWEEP_INTERVAL_MS", "how often expired orders are looked for, 10 to 3600000 (default 15000)"),
+    ]
+
+    /// Reads and validates; the catalog file is parsed here so a bad file stops start-up (exit 78).
+    static func read(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> FulfillmentConfig {
+        var r = ConfigReader(environment: environment)
+        // Seconds rather than minutes so tests can watch an order expire; production wants 30 min or more.
+        let ttl = r.int("ORDER_TTL_SECONDS", default: 1800, range: 1...2_592_000)
+        let interval = r.int("ORDER_SWEEP_INTERVAL_MS", default: 15_000, range: 10...3_600_000)
+        let file = r.raw("CATALOG_FILE")
+        var catalog = Catalog(entries: [])
+        var bytes: [UInt8]?
+        if let file {
+            if let data = FileManager.default.contents(atPath: file) {
+                bytes = Array(data)
+            } else {
+                r.problem("CATALOG_FILE", "cannot read '\(file)' (missing or not readable)")
+            }
+        } else {
+            bytes = Array(DefaultCatalog.json.utf8)
+        }
+        if let bytes {
+            do {
+                catalog = try Catalog.parse(bytes)
+            } catch {
+                r.problem("CATALOG_FILE", "\(file ?? "built-in catalog"): \(error)")
+            }
+        }
+        try r.finish()
+        return FulfillmentConfig(catalogFile: file, catalog: catalog, orderTTLSeconds: ttl, sweepIntervalMs: interval)
+    }
+}

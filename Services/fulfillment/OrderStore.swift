@@ -1,0 +1,185 @@
+import Messages
+import Storage
+import Wire
+
+/// Orders in the database: creation with stock reservation, loading, and the low-level transitions the
+/// status machine and the expiry sweep are built from. Every function runs inside the caller's
+/// transaction.
+enum OrderStore {
+    static let maxLines = 100
+    static let quantityRange = 1...1000
+
+    /// Validates a create request without touching the database. Throws `invalid_argument` naming the field.
+    static func validate(_ request: CreateOrderRequest) throws(WireError) {
+        guard !request.items.isEmpty else { throw .invalidArgument("field 'items' must not be empty") }
+        guard request.items.count <= maxLines else { throw .invalidArgument("field 'items' has more than \(maxLines) lines") }
+        var seen: Set<String> = []
+        for (i, item) in request.items.enumerated() {
+            guard !item.sku.isEmpty, item.sku.utf8.count <= 64 else {
+                throw .invalidArgument("field 'items[\(i)].sku' must be 1 to 64 characters")
+            }
+            guard quantityRange.contains(item.quantity) else {
+                throw .invalidArgument("field 'items[\(i)].quantity' must be from 1 to 1000")
+            }
+            guard seen.insert(item.sku).inserted else {
+                throw .invalidArgument("field 'items[\(i)].sku' repeats '\(item.sku)'; give each SKU once with its quantity")
+            }
+        }
+        guard EmailAddress.isPlausible(request.email) else {
+            throw .invalidArgument("field 'email' is not a plausible email address")
+        }
+        if let key = request.idempotencyKey {
+            guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+                throw .invalidArgument("field 'idempotency_key' must be 1 to 255 printable ASCII characters")
+            }
+        }
+    }
+
+    /// What makes two create requests "the same" for an idempotency key.
+    static func fingerprint(_ r: CreateOrderRequest) -> String {
+        r.items.map { "\($0.sku)x\($0.quantity)" }.joined(separator: ",") + "|" + r.email + "|" + r.flow.rawValue
+    }
+
+    /// Prices the request from the catalog, reserves stock and stores the order, or returns the order an
+    /// earlier request with the same idempotency key created.
+    static func create(_ c: Connection, _ request: CreateOrderRequest, cause: String, ttlSeconds: Int,
+                       now: Int64) throws -> Order {
+        let fingerprint = fingerprint(request)
+        if let key = request.idempotencyKey,
+           let row = try c.queryOne("SELECT order_id, request_fingerprint FROM orders WHERE idempotency_key = ?", key) {
+            guard row.string("request_fingerprint") == fingerprint else {
+                throw WireError(code: "conflict", message: "idempotency_key was already used for a different order",
+                                reason: "idempotency_key_reused")
+            }
+            return try load(c, row.string("order_id") ?? "")!
+        }
+        var lines: [OrderLine] = []
+        var currency: String?
+        for item in request.items {
+            guard let p = try c.queryOne("SELECT name, unit_amount, currency FROM products WHERE sku = ? AND active = 1", item.sku) else {
+                throw WireError.unprocessable("unknown SKU '\(item.sku)'", reason: "unknown_sku")
+            }
+            let unit = Int(p.int("unit_amount") ?? 0), cur = p.string("currency") ?? ""
+            if let currency, currency != cur {
+                throw WireError.unprocessable("an order is paid in one currency; '\(item.sku)' is priced in \(cur), not \(currency)",
+                                              reason: "mixed_currencies")
+            }
+            currency = cur
+            lines.append(OrderLine(sku: item.sku, name: p.string("name") ?? item.sku, quantity: item.quantity,
+                                   unitAmount: unit, amount: unit * item.quantity))
+        }
+        let amount = lines.reduce(0) { $0 + $1.amount }
+        guard amount <= Catalog.maxUnitAmount else {
+            throw WireError.unprocessable("the order total \(amount) exceeds the largest chargeable amount \(Catalog.maxUnitAmount)",
+                                          reason: "amount_too_large")
+        }
+        for line in lines {
+            let took = try c.execute("UPDATE products SET reserved = reserved + ?1 WHERE sku = ?2 AND stock - reserved >= ?1",
+                                     line.quantity, line.sku)
+            guard took == 1 else {
+                // Throwing rolls back this request's savepoint, including reservations made for earlier lines.
+                throw WireError(code: "conflict", message: "not enough stock of '\(line.sku)' for \(line.quantity)",
+                                reason: "out_of_stock")
+            }
+        }
+        let orderID = "ord_" + MessageID.random().prefix(24)
+        try c.execute("""
+            INSERT INTO orders(order_id, status, email, currency, amount, flow, created_at, expires_at, updated_at,
+                               reservation, idempotency_key, request_fingerprint)
+            VALUES (?, 'awaiting_payment', ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?)
+            """, orderID, request.email, currency!, amount, request.flow.rawValue, now, now + Int64(ttlSeconds) * 1000, now,
+            request.idempotencyKey, fingerprint)
+        for (n, line) in lines.enumerated() {
+            try c.execute("""
+                INSERT INTO order_lines(order_id, line_no, sku, name, quantity, unit_amount, amount) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, orderID, n, line.sku, line.name, line.quantity, line.unitAmount, line.amount)
+        }
+        try recordTransition(c, orderID, .awaitingPayment, cause: cause, note: nil, now: now)
+        return try load(c, orderID)!
+    }
+
+    /// The order with its lines and history, or nil.
+    static func load(_ c: Connection, _ orderID: String) throws -> Order? {
+        guard let o = try c.queryOne("SELECT * FROM orders WHERE order_id = ?", orderID) else { return nil }
+        let lines = try c.query("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", orderID).map { r in
+            OrderLine(sku: r.string("sku") ?? "", name: r.string("name") ?? "", quantity: Int(r.int("quantity") ?? 0),
+                      unitAmount: Int(r.int("unit_amount") ?? 0), amount: Int(r.int("amount") ?? 0))
+        }
+        let history = try c.query("SELECT * FROM order_history WHERE order_id = ? ORDER BY id", orderID).map { r in
+            OrderTransition(status: OrderStatus(rawValue: r.string("status") ?? "") ?? .needsReview, at: r.int("at") ?? 0,
+                            cause: r.string("cause") ?? "", note: r.string("note"))
+        }
+        return Order(orderID: orderID, status: OrderStatus(rawValue: o.string("status") ?? "") ?? .needsReview,
+                     email: o.string("email") ?? "", currency: o.string("currency") ?? "", amount: Int(o.int("amount") ?? 0),
+                     items: lines, flow: PaymentFlow(rawValue: o.string("flow") ?? "") ?? .paymentIntent,
+                     createdAt: o.int("created_at") ?? 0, expiresAt: o.int("expires_at") ?? 0, history: history)
+    }
+
+    /// Sets the status and appends the history entry.
+    static func transition(_ c: Connection, _ orderID: String, to status: OrderStatus, cause: String, note: String?,
+                           now: Int64) throws {
+        try c.execute("UPDATE orders SET status = ?, updated_at = ? WHERE order_id = ?", status.rawValue, now, orderID)
+        try recordTransition(c, orderID, status, cause: cause, note: note, now: now)
+    }
+
+    private static func recordTransition(_ c: Connection, _ orderID: String, _ status: OrderStatus, cause: String,
+                                         note: String?, now: Int64) throws {
+        try c.execute("INSERT INTO order_history(order_id, status, at, cause, note) VALUES (?, ?, ?, ?, ?)",
+                      orderID, status.rawValue, now, cause, note)
+    }
+
+    /// Gives a held reservation back (expiry, cancellation). A no-op unless the reservation is held.
+    static func releaseReservation(_ c: Connection, _ orderID: String) throws {
+        let changed = try c.execute("UPDATE orders SET reservation = 'released' WHERE order_id = ? AND reservation = 'held'", orderID)
+        guard changed == 1 else { return }
+        try c.execute("""
+            UPDATE products SET reserved = reserved - l.quantity
+            FROM (SELECT sku, quantity FROM order_lines WHERE order_id = ?) AS l WHERE products.sku = l.sku
+            """, orderID)
+    }
+
+    /// Turns the order's units into sold ones. A held reservation is consumed; an order without one (never
+    /// the case in the status machine, kept as a guard) takes from what is available. Returns false if the
+    /// stock is not there, in which case nothing changed.
+    static func commitStock(_ c: Connection, _ orderID: String) throws -> Bool {
+        let reservation = try c.queryOne("SELECT reservation FROM orders WHERE order_id = ?", orderID)?.string("reservation")
+        let lines = try c.query("SELECT sku, quantity FROM order_lines WHERE order_id = ?", orderID)
+        switch reservation {
+        case "held":
+            for l in lines {
+                try c.execute("UPDATE products SET stock = stock - ?1, reserved = reserved - ?1, sold = sold + ?1 WHERE sku = ?2",
+                              l.int("quantity") ?? 0, l.string("sku") ?? "")
+            }
+        case "released":
+            try c.executeScript("SAVEPOINT take_stock")
+            for l in lines {
+                let took = try c.execute("UPDATE products SET stock = stock - ?1, sold = sold + ?1 WHERE sku = ?2 AND stock - reserved >= ?1",
+                                         l.int("quantity") ?? 0, l.string("sku") ?? "")
+                if took != 1 {
+                    try c.executeScript("ROLLBACK TO take_stock; RELEASE take_stock")
+                    return false
+                }
+            }
+            try c.executeScript("RELEASE take_stock")
+        default:
+            return false  // already consumed: never sell twice
+        }
+        try c.execute("UPDATE orders SET reservation = 'consumed' WHERE order_id = ?", orderID)
+        return true
+    }
+}
+
+/// A plausibility check for customer email addresses: enough to catch typos and to keep header
+/// injection out of outgoing mail, not an RFC 5322 parser.
+enum EmailAddress {
+    static func isPlausible(_ s: String) -> Bool {
+        guard (3...254).contains(s.utf8.count) else { return false }
+        guard !s.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || "<>()[],;:\"\\".unicodeScalars.contains($0) })
+        else { return false }
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
+        let domain = parts[1]
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
+    }
+}

@@ -1,0 +1,170 @@
+import Events
+import Messages
+import Storage
+import Wire
+
+/// The order status machine, driven by payment events (Stripe's event types, as payments publishes them).
+///
+/// Dedupe by event id is the inbox's job; this is the dedupe by order: whatever the number, order and
+/// timing of events, an order is fulfilled at most once and a paid order never moves back.
+enum PaymentEvents {
+    /// What a payment event means for an order.
+    enum Signal: Equatable {
+        case succeeded
+        case processing
+        case failed
+        case canceled
+        case expired
+        /// Carries no status change (e.g. `checkout.session.completed` with `no_payment_required`).
+        case none
+    }
+
+    /// Classifies a payment event by its Stripe type (and the session's `payment_status`).
+    static func signal(type: String, event: PaymentEvent) -> Signal {
+        switch type {
+        case "payment_intent.succeeded", "checkout.session.async_payment_succeeded", "invoice.paid":
+            return .succeeded
+        case "checkout.session.completed":
+            // Completed with payment_status "unpaid" means a delayed method (bank debit) is still on its way.
+            switch event.paymentStatus {
+            case "paid": return .succeeded
+            case "unpaid": return .processing
+            default: return .none
+            }
+        case "payment_intent.processing":
+            return .processing
+        case "payment_intent.payment_failed", "checkout.session.async_payment_failed", "invoice.payment_failed":
+            return .failed
+        case "payment_intent.canceled":
+            return .canceled
+        case "checkout.session.expired":
+            return .expired
+        default:
+            return .none
+        }
+    }
+
+    /// What the event did, recorded in `payment_events.outcome`.
+    enum Outcome: String {
+        case fulfilled
+        case processing
+        case paymentFailed = "payment_failed"
+        case canceled
+        case expired
+        case needsReview = "needs_review"
+        /// The event changes nothing given the order's status (a duplicate success, a late failure, ...).
+        case ignored
+        case unknownOrder = "unknown_order"
+    }
+
+    /// Applies one payment event inside the inbox's transaction: status change, history, stock, the
+    /// fulfilment record and the follow-up order events, all or nothing.
+    @discardableResult
+    static func apply(_ c: Connection, type: String, eventID: String, event: PaymentEvent, outbox: Outbox,
+                      traceID: String?, now: Int64 = Envelope.now()) throws -> (Outcome, String?) {
+        let cause = "event:" + event.stripeEventID
+        let (outcome, note) = try decide(c, type: type, event: event, cause: cause, outbox: outbox, traceID: traceID, now: now)
+        try c.execute("""
+            INSERT OR IGNORE INTO payment_events(event_id, stripe_event_id, type, order_id, outcome, note, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, eventID, event.stripeEventID, type, event.orderID, outcome.rawValue, note, now)
+        return (outcome, note)
+    }
+
+    private static func decide(_ c: Connection, type: String, event: PaymentEvent, cause: String, outbox: Outbox,
+                               traceID: String?, now: Int64) throws -> (Outcome, String?) {
+        guard let order = try OrderStore.load(c, event.orderID) else { return (.unknownOrder, "no such order") }
+        let status = order.status
+        func publish(_ eventType: String, reason: String? = nil) throws {
+            let snapshot = try OrderStore.load(c, order.orderID)!
+            try outbox.publish(in: c, type: eventType, key: order.orderID,
+                               data: try RawJSON(encoding: OrderEvent(order: snapshot, paymentIntentID: event.paymentIntentID,
+                                                                      reason: reason)),
+                               traceID: traceID, now: now)
+        }
+        func review(_ reason: String) throws -> (Outcome, String?) {
+            try OrderStore.transition(c, order.orderID, to: .needsReview, cause: cause, note: reason, now: now)
+            try publish("order.needs_review", reason: reason)
+            return (.needsReview, reason)
+        }
+
+        switch signal(type: type, event: event) {
+        case .succeeded:
+            switch status {
+            case .awaitingPayment, .processing, .paymentFailed, .paid:
+                // Stripe's rule: check what was paid against the order before fulfilling.
+                guard event.amount == order.amount, event.currency.lowercased() == order.currency else {
+                    return try review("amount mismatch: paid \(event.amount) \(event.currency.lowercased()), "
+                                      + "order is \(order.amount) \(order.currency)")
+                }
+                if status != .paid {
+                    try OrderStore.transition(c, order.orderID, to: .paid, cause: cause, note: nil, now: now)
+                    try publish("order.paid")
+                }
+                guard try OrderStore.commitStock(c, order.orderID) else {
+                    return try review("paid but the stock is no longer there")
+                }
+                try c.execute("INSERT INTO fulfilments(order_id, fulfilled_at, cause, payment_intent_id) VALUES (?, ?, ?, ?)",
+                              order.orderID, now, cause, event.paymentIntentID)
+                try c.execute("UPDATE orders SET payment_intent_id = COALESCE(?, payment_intent_id) WHERE order_id = ?",
+                              event.paymentIntentID, order.orderID)
+                try OrderStore.transition(c, order.orderID, to: .fulfilled, cause: cause, note: nil, now: now)
+                try publish("order.fulfilled")
+                return (.fulfilled, nil)
+            case .expired, .canceled:
+                // Money arrived for an order whose stock was given back: a person decides (refund or ship).
+                return try review("paid after the order was \(status.rawValue): review for refund")
+            case .fulfilled, .needsReview:
+                return (.ignored, "already \(status.rawValue)")
+            }
+        case .processing:
+            guard status == .awaitingPayment || status == .paymentFailed else {
+                return (.ignored, "processing does not apply to a \(status.rawValue) order")
+            }
+            try OrderStore.transition(c, order.orderID, to: .processing, cause: cause, note: nil, now: now)
+            return (.processing, nil)
+        case .failed:
+            guard status == .awaitingPayment || status == .processing else {
+                return (.ignored, "a failure does not apply to a \(status.rawValue) order")
+            }
+            let reason = event.failureMessage ?? event.failureCode ?? "the payment failed"
+            try OrderStore.transition(c, order.orderID, to: .paymentFailed, cause: cause, note: reason, now: now)
+            try publish("order.payment_failed", reason: reason)
+            return (.paymentFailed, reason)
+        case .canceled:
+            guard [.awaitingPayment, .processing, .paymentFailed].contains(status) else {
+                return (.ignored, "cancellation does not apply to a \(status.rawValue) order")
+            }
+            try OrderStore.transition(c, order.orderID, to: .canceled, cause: cause, note: nil, now: now)
+            try OrderStore.releaseReservation(c, order.orderID)
+            return (.canceled, nil)
+        case .expired:
+            guard [.awaitingPayment, .processing, .paymentFailed].contains(status) else {
+                return (.ignored, "expiry does not apply to a \(status.rawValue) order")
+            }
+            try OrderStore.transition(c, order.orderID, to: .expired, cause: cause, note: nil, now: now)
+            try OrderStore.releaseReservation(c, order.orderID)
+            try publish("order.expired", reason: "the checkout session expired")
+            return (.expired, nil)
+        case .none:
+            return (.ignored, "no status change for this event")
+        }
+    }
+
+    /// Expires orders left awaiting payment (or failed and not retried) past their deadline: status,
+    /// released stock and `order.expired`, one transaction. Returns how many.
+    static func sweepExpired(_ c: Connection, outbox: Outbox, now: Int64, limit: Int = 500) throws -> Int {
+        let due = try c.query("""
+            SELECT order_id FROM orders WHERE status IN ('awaiting_payment', 'payment_failed') AND expires_at <= ?
+            ORDER BY expires_at LIMIT ?
+            """, now, limit).compactMap { $0.string("order_id") }
+        for orderID in due {
+            try OrderStore.transition(c, orderID, to: .expired, cause: "expiry", note: nil, now: now)
+            try OrderStore.releaseReservation(c, orderID)
+            let snapshot = try OrderStore.load(c, orderID)!
+            try outbox.publish(in: c, type: "order.expired", key: orderID,
+                               data: try RawJSON(encoding: OrderEvent(order: snapshot, reason: "not paid in time")), now: now)
+        }
+        return due.count
+    }
+}

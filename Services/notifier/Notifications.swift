@@ -1,0 +1,177 @@
+import Messages
+import Storage
+import Wire
+
+/// Decides and renders what an order event turns into: an email to the customer (on `order.fulfilled`
+/// and `order.payment_failed`) and a signed post to the merchant (every order event, when configured).
+/// Pure functions of the event and the configuration; ``record(_:in:now:)`` stores them as pending
+/// deliveries inside the inbox transaction.
+enum Notifications {
+    /// One delivery to make.
+    struct Planned: Sendable, Equatable {
+        var eventID: String
+        var channel: String
+        var eventType: String
+        var orderID: String
+        /// An email address or the webhook URL.
+        var recipient: String
+        var payload: [UInt8]
+    }
+
+    static func plan(eventID: String, type: String, occurredAt: Int64, event: OrderEvent, config: NotifierConfig) throws -> [Planned] {
+        var out: [Planned] = []
+        let order = event.order
+        if let mail = email(eventID: eventID, type: type, occurredAt: occurredAt, event: event, config: config) {
+            out.append(Planned(eventID: eventID, channel: "email", eventType: type, orderID: order.orderID,
+                               recipient: order.email, payload: mail.render()))
+        }
+        if let url = config.webhookURL {
+            out.append(Planned(eventID: eventID, channel: "webhook", eventType: type, orderID: order.orderID, recipient: url,
+                               payload: try merchantBody(eventID: eventID, type: type, occurredAt: occurredAt, event: event)))
+        }
+        return out
+    }
+
+    /// Stores planned deliveries as pending (a redelivered event adds nothing: the key is event + channel).
+    static func record(_ planned: [Planned], in c: Connection, now: Int64) throws {
+        for p in planned {
+            try c.execute("""
+                INSERT OR IGNORE INTO deliveries(event_id, channel, event_type, order_id, recipient, payload, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, p.eventID, p.channel, p.eventType, p.orderID, p.recipient, p.payload, now, now)
+        }
+    }
+
+    /// The `Message-ID` of an event's email: stable per event and channel, so a resend after a crash
+    /// between sending and recording carries the same id and the far side can drop it.
+    static func messageID(eventID: String, channel: String, from: MailAddress) -> String {
+        "\(eventID).\(channel)@\(from.domain)"
+    }
+
+    /// The customer email for `type`, or nil when this event type sends none.
+    static func email(eventID: String, type: String, occurredAt: Int64, event: OrderEvent, config: NotifierConfig) -> MailMessage? {
+        let order = event.order
+        guard let to = MailAddress.parse(order.email) else { return nil }
+        let total = Money.format(order.amount, currency: order.currency)
+        let textLines = order.items.map { "  \($0.quantity) × \($0.name)  \(Money.format($0.amount, currency: order.currency))" }
+        let htmlRows = order.items.map {
+            "<tr><td>\($0.quantity) &times; \(html($0.name))</td><td style=\"text-align:right\">\(html(Money.format($0.amount, currency: order.currency)))</td></tr>"
+        }.joined(separator: "\n")
+        let subject: String, text: String, body: String
+        switch type {
+        case "order.fulfilled":
+            subject = "Thank you — order \(order.orderID) is confirmed"
+            text = """
+                Hello,
+
+                thank you for your order \(order.orderID). We received your payment of \(total) and your order is on its way.
+
+                \(textLines.joined(separator: "\n"))
+
+                Total: \(total)
+
+                Order reference: \(order.orderID)
+
+                """
+            body = """
+                <p>Hello,</p>
+                <p>thank you for your order <strong>\(html(order.orderID))</strong>. We received your payment of \
+                <strong>\(html(total))</strong> and your order is on its way.</p>
+                <table>
+                \(htmlRows)
+                <tr><td><strong>Total</strong></td><td style="text-align:right"><strong>\(html(total))</strong></td></tr>
+                </table>
+                <p>Order reference: \(html(order.orderID))</p>
+                """
+        case "order.payment_failed":
+            let link = config.publicBaseURL + "/order/pay?order_id=" + percentEncode(order.orderID)
+            let reason = event.reason ?? "the payment was not completed"
+            subject = "Payment for order \(order.orderID) did not go through"
+            text = """
+                Hello,
+
+                your payment of \(total) for order \(order.orderID) did not go through: \(reason)
+
+                Your items are still reserved for you. To try again, with the same or another payment method, open:
+
+                \(link)
+
+                \(textLines.joined(separator: "\n"))
+
+                Total: \(total)
+
+                """
+            body = """
+                <p>Hello,</p>
+                <p>your payment of <strong>\(html(total))</strong> for order <strong>\(html(order.orderID))</strong> \
+                did not go through: \(html(reason))</p>
+                <p>Your items are still reserved for you. <a href="\(html(link))">Try again</a> with the same or another payment method.</p>
+                <table>
+                \(htmlRows)
+                <tr><td><strong>Total</strong></td><td style="text-align:right"><strong>\(html(total))</strong></td></tr>
+                </table>
+                """
+        default:
+            return nil
+        }
+        let page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(html(subject))</title></head><body>\n"
+            + body + "\n</body></html>\n"
+        return MailMessage(from: config.from, to: to, subject: subject, text: text.replacingOccurrences(of: "\n", with: "\r\n"),
+                           html: page.replacingOccurrences(of: "\n", with: "\r\n"),
+                           messageID: messageID(eventID: eventID, channel: "email", from: config.from), date: occurredAt)
+    }
+
+    /// The JSON posted to the merchant, shaped like a Stripe event so merchants can reuse their code:
+    /// `{"id","object":"event","type","created","data":{"object":<Order>,"payment_intent_id"?,"reason"?}}`.
+    static func merchantBody(eventID: String, type: String, occurredAt: Int64, event: OrderEvent) throws -> [UInt8] {
+        try RawJSON(encoding: MerchantEvent(id: eventID, type: type, created: occurredAt / 1000,
+                                            data: .init(object: event.order, paymentIntentID: event.paymentIntentID,
+                                                        reason: event.reason))).bytes
+    }
+
+    static func html(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(Character(Unicode.Scalar(b)))
+            default:
+                let hex = String(b, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return out
+    }
+}
+
+/// A merchant webhook body (see ``Notifications/merchantBody(eventID:type:occurredAt:event:)``).
+struct MerchantEvent: Encodable, Sendable {
+    struct Payload: Encodable, Sendable {
+        var object: Order
+        var paymentIntentID: String?
+        var reason: String?
+        enum CodingKeys: String, CodingKey { case object, reason, paymentIntentID = "payment_intent_id" }
+    }
+    var id: String
+    var object = "event"
+    var type: String
+    /// Unix seconds, like Stripe's `created`.
+    var created: Int64
+    var data: Payload
+}
