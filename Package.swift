@@ -60,6 +60,7 @@ let package = Package(
 
         .executableTarget(name: "bench-webhooks", dependencies: ["Wire", "Transport", "Crypto", "Messages"],
                           path: "bench/webhooks/swift", swiftSettings: strict),
+        .executableTarget(name: "bench-orders", dependencies: ["Wire", "Transport", "Crypto", "Messages"], path: "bench/orders/swift", swiftSettings: strict),
 
         // Test support: a minimal publisher/subscriber on the real Events + ServiceKit code.
         .executableTarget(name: "events-harness", dependencies: ["ServiceKit", "Events", "Storage", "Transport", "Wire"],

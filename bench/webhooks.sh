@@ -20,9 +20,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-say "building release binaries"
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+# shellcheck source=stack.sh
+source bench/stack.sh
+bench_build  # SHOP_BENCH_SCRATCH=DIR: swift build --scratch-path DIR
 mkdir -p bench/out
 out=bench/out/webhooks.jsonl
 : > "$out"
