@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
-                    path: "Tests/IntegrationTests", swiftSettings: strict),
+                    path: "Tests/IntegrationTests", exclude: ["Scripts"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

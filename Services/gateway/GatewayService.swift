@@ -1,6 +1,8 @@
 import HTTP
 import Logging
+import Messages
 import ServiceKit
+import Synchronization
 import Wire
 
 /// gateway: the only process facing the network. Translates HTTP into messages to the other services;
@@ -11,48 +13,107 @@ enum GatewayService {
         summary: "the public HTTP API, webhook endpoint and pages",
         migrations: nil,
         peers: ["payments", "fulfillment"],
-        variables: GatewayConfig.variables)
+        variables: GatewayConfig.variables,
+        commands: [
+            ServiceCommand(name: "openapi", usage: "openapi   print the OpenAPI 3 document of the public HTTP API") { _, _ in
+                print(OpenAPI.document)
+                return 0
+            },
+        ])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try GatewayConfig.read()
-        let server = HTTPServer(host: config.host, port: config.port, logger: context.logger,
-                                router: routes(context))
-        return ServiceParts(
-            start: { try server.start() },
-            stop: { server.stop() })
-    }
-
-    /// The HTTP routes. Today only the gateway's own liveness; the API arrives with its issue.
-    static func routes(_ context: ServiceContext) -> HTTPRouter {
-        var router = HTTPRouter(logger: context.logger)
-        router.get("/healthz") { _, _ in
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("status", "ok")
-            w.field("service", "gateway")
-            w.field("version", ShopVersion.current)
-            w.endObject()
-            return .json(.ok, w)
+        let metrics = Metrics()
+        let boundPort = Mutex(config.port)
+        let gateway = Gateway(upstream: SocketUpstream(context: context, metrics: metrics), metrics: metrics,
+                              logger: context.logger, stripeJSURL: config.stripeJSURL,
+                              baseURL: { config.baseURL(boundPort: boundPort.withLock { $0 }) },
+                              maxFrameBytes: context.config.maxFrameBytes)
+        let router = gateway.router()
+        let server = HTTPServer(host: config.host, port: config.port, logger: context.logger) { request in
+            await gateway.handle(request, router: router)
         }
-        return router
+        return ServiceParts(
+            start: {
+                try server.start()
+                let port = server.port
+                boundPort.withLock { $0 = port }
+                context.logger.info("gateway ready", ["http.public_base_url": gateway.baseURL(),
+                                                      "stripe.js_url": config.stripeJSURL])
+            },
+            stop: { server.stop() })
     }
 }
 
-/// The gateway's own settings.
-struct GatewayConfig {
-    var host: String
-    var port: Int
+extension Gateway {
+    /// Every route of the public surface. Each handler is wrapped to count its requests and latency under
+    /// its route pattern (never the raw path, so the metric's series stay bounded).
+    func router() -> HTTPRouter {
+        var r = HTTPRouter(logger: logger)
+        func on(_ method: HTTPMethod, _ pattern: String,
+                _ handler: @escaping @Sendable (HTTPRequest, PathParameters) async -> HTTPResponse) {
+            let metrics = self.metrics
+            r.on(method, pattern) { request, parameters in
+                let started = ContinuousClock.now
+                let response = await handler(request, parameters)
+                metrics.request(method: request.method.rawValue, route: pattern, status: response.status.code,
+                                duration: .now - started)
+                return response
+            }
+        }
 
-    static let variables = [
-        ("GATEWAY_HOST", "address the HTTP server binds: an IPv4/IPv6 literal or localhost (default 127.0.0.1)"),
-        ("GATEWAY_PORT", "TCP port of the HTTP server, 0 to 65535; 0 picks a free port (default 8080)"),
-    ]
+        // Operations.
+        on(.get, "/healthz") { request, _ in liveness(request) }
+        on(.get, "/readyz") { request, _ in await readiness(request) }
+        on(.get, "/metrics") { _, _ in
+            HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+                                                "Cache-Control": "no-store"],
+                         body: Array(metrics.render().utf8))
+        }
+        on(.get, "/openapi.json") { _, _ in
+            HTTPResponse(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "public, max-age=300"],
+                         body: OpenAPI.bytes)
+        }
 
-    static func read() throws(ConfigError) -> GatewayConfig {
-        var r = ConfigReader()
-        let host = r.string("GATEWAY_HOST", default: "127.0.0.1")
-        let port = r.int("GATEWAY_PORT", default: 8080, range: 0...65_535)
-        try r.finish()
-        return GatewayConfig(host: host, port: port)
+        // The JSON API.
+        on(.get, "/config") { request, _ in await config(request) }
+        on(.get, "/api/catalog") { request, _ in await catalog(request) }
+        on(.post, "/api/orders") { request, _ in await createOrder(request, flow: .paymentIntent) }
+        on(.get, "/api/orders/{order_id}") { request, p in await getOrder(request, orderID: p["order_id"] ?? "") }
+        on(.post, "/api/orders/{order_id}/payment") { request, p in await resumePayment(request, orderID: p["order_id"] ?? "") }
+        on(.post, "/api/checkout/sessions") { request, _ in await createOrder(request, flow: .checkoutSession) }
+        on(.get, "/api/checkout/session-status") { request, _ in await sessionStatus(request) }
+        on(.post, "/api/invoices") { request, _ in await createOrder(request, flow: .invoice) }
+
+        // Stripe.
+        on(.post, "/webhooks/stripe") { request, _ in await webhook(request) }
+        on(.get, "/payment/return") { request, _ in await paymentReturn(request) }
+        on(.get, "/stripe_return") { request, _ in await checkoutReturn(request) }
+
+        // Pages.
+        for page in Pages.all {
+            on(.get, page.path) { _, _ in page.response(self) }
+        }
+        on(.get, "/assets/app.css") { _, _ in Pages.asset(Pages.css, type: "text/css; charset=utf-8") }
+        on(.get, "/assets/app.js") { _, _ in Pages.asset(Pages.script, type: "text/javascript; charset=utf-8") }
+        return r
+    }
+
+    /// The server's handler: routes `request`; what no route matches (404, 405) is counted as `unmatched`.
+    func handle(_ request: HTTPRequest, router: HTTPRouter) async -> HTTPResponse {
+        if case .handler(let handler, let parameters) = router.resolve(request.method, path: request.path) {
+            do {
+                return try await handler(request, parameters)
+            } catch {
+                // The wrapped handlers answer every error themselves; this is only a safety net.
+                logger.error("HTTP handler failed", ["http.request_id": request.requestID, "error": "\(error)"])
+                return .error(.internalError())
+            }
+        }
+        let started = ContinuousClock.now
+        let response = await router.handle(request)
+        metrics.request(method: request.method.rawValue, route: "unmatched", status: response.status.code,
+                        duration: .now - started)
+        return response
     }
 }

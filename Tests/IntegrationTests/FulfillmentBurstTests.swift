@@ -68,15 +68,17 @@ extension Heavy {
 
         /// Publishes one succeeded event per order in the background while `disturb` runs, then waits for all
         /// orders to be fulfilled and all emails to arrive.
-        private func burst(_ n: Int, disturb: (ShopStack, ServiceProcess, ServiceProcess) throws -> Void) async throws
-            -> (ShopStack, MailSink, [Order]) {
+        /// `disturb` runs on a thread of its own while the events are published (it blocks: polling, killing,
+        /// restarting), so it ties up none of Swift's cooperative threads; it returns what it counted.
+        private func burst(_ n: Int, disturb: @escaping @Sendable (ShopStack, ServiceProcess, ServiceProcess) throws -> [Int]) async throws
+            -> (ShopStack, MailSink, [Order], [Int]) {
             let sink = try MailSink()
             let (s, ful, not, pay) = try stack(sink)
             let all = try await orders(s, n)
             let events = all.map { ShopStack.payment("payment_intent.succeeded", order: $0) }
-            let publisher = Task { try await s.publishConcurrently(events, workers: 8) }
-            try disturb(s, ful, not)
-            let outcomes = try await publisher.value
+            async let published = s.publishConcurrently(events, workers: 8)
+            let counted = try await ShopStack.onThreads(1) { _ in try disturb(s, ful, not) }[0]
+            let outcomes = try await published
             #expect(outcomes.count == n && outcomes.allSatisfy { $0 == "accepted" })
             try s.waitUntil("all \(n) fulfilled", timeout: .seconds(120)) {
                 try s.count("fulfillment", "SELECT COUNT(*) FROM orders WHERE status = 'fulfilled'") == n
@@ -93,13 +95,13 @@ extension Heavy {
             #expect(try s.count("fulfillment", "SELECT COUNT(*) FROM outbox_events WHERE type = 'order.fulfilled'") == n)
             #expect(Set(try sink.mails().flatMap(\.rcpt_tos)) == Set(all.map(\.email)))
             _ = pay
-            return (s, sink, all)
+            return (s, sink, all, counted)
         }
 
         @Test("kill -9 of fulfillment during a burst of 500 paid orders: each fulfilled once, each email sent once")
         func fulfillmentCrashes() async throws {
-            var doneAtCrash: [Int] = []
-            let (_, sink, _) = try await burst(500) { s, ful, _ in
+            let (_, sink, _, doneAtCrash) = try await burst(500) { s, ful, _ in
+                var doneAtCrash: [Int] = []
                 for _ in 0..<3 {
                     try s.waitUntil("some progress", timeout: .seconds(120)) {
                         try s.count("fulfillment", "SELECT COUNT(*) FROM fulfilments") > (doneAtCrash.last ?? 0)
@@ -109,6 +111,7 @@ extension Heavy {
                     doneAtCrash.append(try s.count("fulfillment", "SELECT COUNT(*) FROM fulfilments"))
                     try ful.restart()
                 }
+                return doneAtCrash
             }
             #expect(doneAtCrash.first! < 500, "the first crash must land mid-burst: \(doneAtCrash)")
             // fulfillment's crashes cannot duplicate mail: each order event is published once and the
@@ -120,8 +123,8 @@ extension Heavy {
         @Test("kill -9 of notifier during a burst of 500 paid orders: every email arrives once per Message-ID, delivered ones never resent")
         func notifierCrashes() async throws {
             let kills = 3
-            var sentAtCrash: [Int] = []
-            let (s, sink, _) = try await burst(500) { s, _, not in
+            let (s, sink, _, sentAtCrash) = try await burst(500) { s, _, not in
+                var sentAtCrash: [Int] = []
                 for _ in 0..<kills {
                     try s.waitUntil("some mail sent", timeout: .seconds(120)) {
                         try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") > (sentAtCrash.last ?? 0)
@@ -131,6 +134,7 @@ extension Heavy {
                     sentAtCrash.append(try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'"))
                     try not.restart()
                 }
+                return sentAtCrash
             }
             #expect(sentAtCrash.first! < 500, "the first crash must land mid-burst: \(sentAtCrash)")
             print("notifier crashes after \(sentAtCrash) delivered; \(try sink.mails().count - 500) resent")

@@ -14,7 +14,8 @@ struct ServiceCommandTests {
     @Test("health passes for each running service and names its checks")
     func healthOfEachService() throws {
         let dir = try TemporaryDirectory()
-        let env = ServiceProcess.environment(in: dir)
+        // A configured payments (keys present; Stripe itself is not called by health).
+        let env = ServiceProcess.environment(in: dir, extra: ["STRIPE_SECRET_KEY": "sk_test_health", "STRIPE_WEBHOOK_SECRET": "whsec_health"])
         var running: [ServiceProcess] = []
         for name in ["notifier", "fulfillment", "payments", "gateway"] {
             running.append(try ServiceProcess(name, environment: env, logDirectory: dir))
@@ -28,6 +29,19 @@ struct ServiceCommandTests {
         let payments = try runCommand(Binaries.path("payments"), ["health"], environment: env)
         #expect(payments.stdout.contains("database ok"))
         #expect(payments.stdout.contains("peer.fulfillment ok"))
+        #expect(payments.stdout.contains("stripe ok"))
+    }
+
+    @Test("payments without Stripe keys is degraded and says which variable is missing")
+    func paymentsUnconfigured() throws {
+        let dir = try TemporaryDirectory()
+        let env = ServiceProcess.environment(in: dir)
+        let payments = try ServiceProcess("payments", environment: env, logDirectory: dir)
+        let r = try runCommand(Binaries.path("payments"), ["health"], environment: env)
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("payments degraded"))
+        #expect(r.stdout.contains("STRIPE_SECRET_KEY is not set"))
+        _ = payments
     }
 
     @Test("health reports a missing socket, a refused socket and a degraded peer distinctly")
