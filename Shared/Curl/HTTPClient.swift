@@ -114,6 +114,24 @@ final class TransferSink {
     var uploadOffset = 0
 }
 
+extension TransferSink {
+    /// Makes curl read the request body from `upload` (so any bytes, NUL included, go as given).
+    static func feedUpload(to h: UnsafeMutableRawPointer, from context: Unmanaged<TransferSink>) -> CURLcode {
+        let code = ccurl_setopt_read_function(h, { buffer, size, count, context in
+            let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
+            let n = min(size * count, sink.upload.count - sink.uploadOffset)
+            if n > 0, let buffer {
+                sink.upload.withUnsafeBytes { src in
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: src.baseAddress! + sink.uploadOffset, byteCount: n)
+                }
+                sink.uploadOffset += n
+            }
+            return n
+        })
+        return code != CURLE_OK ? code : ccurl_setopt_pointer(h, CURLOPT_READDATA, context.toOpaque())
+    }
+}
+
 /// One curl easy handle (keeps its connection cache between transfers).
 final class EasyHandle {
     let handle: UnsafeMutableRawPointer
@@ -187,18 +205,7 @@ final class EasyHandle {
             sink.upload = request.body
             code = or(code, ccurl_setopt_long(h, CURLOPT_POST, 1))
             code = or(code, ccurl_setopt_off_t(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
-            code = or(code, ccurl_setopt_read_function(h, { buffer, size, count, context in
-                let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
-                let n = min(size * count, sink.upload.count - sink.uploadOffset)
-                if n > 0, let buffer {
-                    sink.upload.withUnsafeBytes { src in
-                        UnsafeMutableRawPointer(buffer).copyMemory(from: src.baseAddress! + sink.uploadOffset, byteCount: n)
-                    }
-                    sink.uploadOffset += n
-                }
-                return n
-            }))
-            code = or(code, ccurl_setopt_pointer(h, CURLOPT_READDATA, context.toOpaque()))
+            code = or(code, TransferSink.feedUpload(to: h, from: context))
             if method != "POST" { code = or(code, ccurl_setopt_string(h, CURLOPT_CUSTOMREQUEST, method)) }
         }
         guard code == CURLE_OK else { throw CurlError.from(code, detail: "") }

@@ -177,18 +177,7 @@ private final class SMTPHandle {
         code = or(code, ccurl_setopt_long(h, CURLOPT_UPLOAD, 1))
         code = or(code, ccurl_setopt_off_t(h, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.count)))
         code = errorBuffer.withUnsafeMutableBufferPointer { or(code, ccurl_setopt_pointer(h, CURLOPT_ERRORBUFFER, $0.baseAddress)) }
-        code = or(code, ccurl_setopt_read_function(h, { buffer, size, count, context in
-            let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
-            let n = min(size * count, sink.upload.count - sink.uploadOffset)
-            if n > 0, let buffer {
-                sink.upload.withUnsafeBytes { src in
-                    UnsafeMutableRawPointer(buffer).copyMemory(from: src.baseAddress! + sink.uploadOffset, byteCount: n)
-                }
-                sink.uploadOffset += n
-            }
-            return n
-        }))
-        code = or(code, ccurl_setopt_pointer(h, CURLOPT_READDATA, context.toOpaque()))
+        code = or(code, TransferSink.feedUpload(to: h, from: context))
         guard code == CURLE_OK else {
             throw SMTPError(isPermanent: true, replyCode: nil, curl: CurlError.from(code, detail: ""))
         }
