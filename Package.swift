@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
         .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/fulfillment",
                           exclude: ["catalog.sample.json"], swiftSettings: strict),
-        .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Messages", "Crypto", "Curl", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/notifier", swiftSettings: strict),
+        .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Messages", "Crypto", "Curl", "HTTP", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/notifier", swiftSettings: strict),
 
         // The local Stripe stand-in: never part of the four services, used when no STRIPE_SECRET_KEY is set.
         .executableTarget(name: "stripe-emulator", dependencies: ["HTTP", "Storage", "Crypto", "Curl", "Wire", "Logging", "Transport"],

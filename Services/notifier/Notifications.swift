@@ -1,3 +1,4 @@
+import HTTP
 import Messages
 import Storage
 import Wire
@@ -129,20 +130,7 @@ enum Notifications {
                                                         reason: event.reason))).bytes
     }
 
-    static func html(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func html(_ s: String) -> String { HTML.escape(s) }
 
     static func percentEncode(_ s: String) -> String {
         var out = ""

@@ -51,7 +51,7 @@ public final class HTTPClient: Sendable {
     public let timeouts: ClientTimeouts
     /// Optional CA bundle file (PEM), for tests that run TLS on loopback; nil uses the system store.
     public let caBundle: String?
-    private let pool = HandlePool()
+    private let pool = IdlePool(limit: 16) { EasyHandle() }
     private let queue = DispatchQueue(label: "shop.curl", attributes: .concurrent)
 
     public init(timeouts: ClientTimeouts = ClientTimeouts(), caBundle: String? = nil) {
@@ -85,25 +85,6 @@ public enum Curl {
 
     /// The libcurl version string, e.g. `8.5.0`.
     public static var version: String { String(cString: ccurl_version_string()) }
-}
-
-/// Easy handles not in use. A handle is used by one thread at a time.
-private final class HandlePool: @unchecked Sendable {
-    // @unchecked: `idle` is only touched under `lock`.
-    private let lock = NSLock()
-    private var idle: [EasyHandle] = []
-
-    func take() -> EasyHandle {
-        lock.lock()
-        defer { lock.unlock() }
-        return idle.popLast() ?? EasyHandle()
-    }
-
-    func give(_ handle: EasyHandle) {
-        lock.lock()
-        defer { lock.unlock() }
-        if idle.count < 16 { idle.append(handle) }
-    }
 }
 
 /// Accumulates one transfer's status line, headers and body; passed to curl's callbacks with `Unmanaged`.

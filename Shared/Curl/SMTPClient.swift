@@ -80,7 +80,7 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
 /// the blocking transfer on a queue of its own, never on the cooperative pool.
 public final class SMTPClient: Sendable {
     public let configuration: SMTPConfiguration
-    private let pool = SMTPHandlePool()
+    private let pool = IdlePool(limit: 8) { SMTPHandle() }
     private let queue = DispatchQueue(label: "shop.curl.smtp", attributes: .concurrent)
 
     public init(_ configuration: SMTPConfiguration) {
@@ -104,33 +104,13 @@ public final class SMTPClient: Sendable {
     public func perform(from sender: String, to recipients: [String], message: [UInt8]) throws(SMTPError) {
         let handle = pool.take()
         var reusable = true
-        defer { pool.give(handle, reusable: reusable) }
+        defer { if reusable { pool.give(handle) } }
         do {
             try handle.submit(configuration, from: sender, to: recipients, message: message)
         } catch {
             reusable = false  // after a failure the connection's state is unknown: start afresh next time
             throw error
         }
-    }
-}
-
-/// Idle SMTP easy handles (each keeps its connection cache between transfers).
-private final class SMTPHandlePool: @unchecked Sendable {
-    // @unchecked: `idle` is only touched under `lock`; a handle is used by one thread at a time.
-    private let lock = NSLock()
-    private var idle: [SMTPHandle] = []
-
-    func take() -> SMTPHandle {
-        lock.lock()
-        defer { lock.unlock() }
-        return idle.popLast() ?? SMTPHandle()
-    }
-
-    func give(_ handle: SMTPHandle, reusable: Bool) {
-        guard reusable else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        if idle.count < 8 { idle.append(handle) }
     }
 }
 
