@@ -1,3 +1,4 @@
+import Events
 import HTTP
 import Messages
 import Storage
@@ -19,16 +20,36 @@ enum Notifications {
         var payload: [UInt8]
     }
 
-    static func plan(eventID: String, type: String, occurredAt: Int64, event: OrderEvent, config: NotifierConfig) throws -> [Planned] {
+    /// The event types that send the customer an email.
+    static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed"]
+
+    /// What one consumed order event turns into. Decodes only what that needs: nothing for an event that
+    /// sends no email when no merchant webhook is configured (`order.paid`, ...), the few fields of
+    /// ``MailFacts`` for an email alone, the whole ``OrderEvent`` only for the merchant post.
+    static func plan(_ event: ConsumedEvent, config: NotifierConfig) throws -> [Planned] {
+        let header = event.header
+        if config.webhookURL != nil {
+            let full = try event.data(OrderEvent.self)
+            return try plan(eventID: header.eventID, type: event.type, occurredAt: header.occurredAt, facts: MailFacts(full),
+                            full: full, config: config)
+        }
+        guard emailTypes.contains(event.type) else { return [] }
+        return try plan(eventID: header.eventID, type: event.type, occurredAt: header.occurredAt,
+                        facts: try event.data(MailFacts.self), full: nil, config: config)
+    }
+
+    /// `full` is needed (and only used) when a merchant webhook is configured.
+    static func plan(eventID: String, type: String, occurredAt: Int64, facts: MailFacts, full: OrderEvent?,
+                     config: NotifierConfig) throws -> [Planned] {
         var out: [Planned] = []
-        let order = event.order
-        if let mail = email(eventID: eventID, type: type, occurredAt: occurredAt, event: event, config: config) {
+        let order = facts.order
+        if let mail = email(eventID: eventID, type: type, occurredAt: occurredAt, facts: facts, config: config) {
             out.append(Planned(eventID: eventID, channel: "email", eventType: type, orderID: order.orderID,
                                recipient: order.email, payload: mail.render()))
         }
-        if let url = config.webhookURL {
+        if let url = config.webhookURL, let full {
             out.append(Planned(eventID: eventID, channel: "webhook", eventType: type, orderID: order.orderID, recipient: url,
-                               payload: try merchantBody(eventID: eventID, type: type, occurredAt: occurredAt, event: event)))
+                               payload: try merchantBody(eventID: eventID, type: type, occurredAt: occurredAt, event: full)))
         }
         return out
     }
@@ -50,8 +71,9 @@ enum Notifications {
     }
 
     /// The customer email for `type`, or nil when this event type sends none.
-    static func email(eventID: String, type: String, occurredAt: Int64, event: OrderEvent, config: NotifierConfig) -> MailMessage? {
-        let order = event.order
+    static func email(eventID: String, type: String, occurredAt: Int64, facts: MailFacts, config: NotifierConfig) -> MailMessage? {
+        guard emailTypes.contains(type) else { return nil }
+        let order = facts.order
         guard let to = MailAddress.parse(order.email) else { return nil }
         let total = Money.format(order.amount, currency: order.currency)
         let textLines = order.items.map { "  \($0.quantity) × \($0.name)  \(Money.format($0.amount, currency: order.currency))" }
@@ -86,7 +108,7 @@ enum Notifications {
                 """
         case "order.payment_failed":
             let link = config.publicBaseURL + "/order/pay?order_id=" + percentEncode(order.orderID)
-            let reason = event.reason ?? "the payment was not completed"
+            let reason = facts.reason ?? "the payment was not completed"
             subject = "Payment for order \(order.orderID) did not go through"
             text = """
                 Hello,
@@ -117,8 +139,7 @@ enum Notifications {
         }
         let page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(html(subject))</title></head><body>\n"
             + body + "\n</body></html>\n"
-        return MailMessage(from: config.from, to: to, subject: subject, text: text.replacingOccurrences(of: "\n", with: "\r\n"),
-                           html: page.replacingOccurrences(of: "\n", with: "\r\n"),
+        return MailMessage(from: config.from, to: to, subject: subject, text: text, html: page,
                            messageID: messageID(eventID: eventID, channel: "email", from: config.from), date: occurredAt)
     }
 
@@ -145,6 +166,36 @@ enum Notifications {
             }
         }
         return out
+    }
+}
+
+/// The part of an order event an email needs: decoded from the event without the order's history, flow,
+/// timestamps and SKUs, which the inbox handler would otherwise decode for every event.
+struct MailFacts: Decodable, Sendable {
+    struct Line: Decodable, Sendable {
+        var name: String
+        var quantity: Int
+        var amount: Int
+    }
+    struct OrderPart: Decodable, Sendable {
+        var orderID: String
+        var email: String
+        var currency: String
+        var amount: Int
+        var items: [Line]
+        enum CodingKeys: String, CodingKey {
+            case email, currency, amount, items
+            case orderID = "order_id"
+        }
+    }
+    var order: OrderPart
+    var reason: String?
+
+    init(_ event: OrderEvent) {
+        let o = event.order
+        order = OrderPart(orderID: o.orderID, email: o.email, currency: o.currency, amount: o.amount,
+                          items: o.items.map { Line(name: $0.name, quantity: $0.quantity, amount: $0.amount) })
+        reason = event.reason
     }
 }
 

@@ -27,12 +27,11 @@ enum NotifierService {
         var router = Router()
         for type in Subscriptions.table.consumed(by: "notifier") {
             inbox.consume(type, into: &router) { c, event in
-                let data = try event.data(OrderEvent.self)
-                let planned = try Notifications.plan(eventID: event.header.eventID, type: event.type,
-                                                     occurredAt: event.header.occurredAt, event: data, config: config)
+                let planned = try Notifications.plan(event, config: config)
+                guard !planned.isEmpty else { return }
                 try Notifications.record(planned, in: c, now: Envelope.now())
                 logger.debug("deliveries recorded", ["event.id": event.header.eventID, "event.type": event.type,
-                                                     "order.id": data.order.orderID, "count": String(planned.count)])
+                                                     "order.id": event.header.key, "count": String(planned.count)])
             }
         }
         let sender = DeliverySender(database: db, config: config, waker: wakeOnly.waker, logger: logger)
