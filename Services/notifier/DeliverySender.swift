@@ -10,8 +10,13 @@ import Synchronization
 import Wire
 
 /// Performs pending deliveries outside the inbox's transaction, so an event is acked as soon as its
-/// deliveries are recorded. Each outcome is recorded right after its attempt (one small write), which
-/// keeps the window in which a crash can cause a resend as short as a commit.
+/// deliveries are recorded.
+///
+/// Over the network (SMTP, merchant posts) `NOTIFIER_CONCURRENCY` attempts run at once and each outcome is
+/// recorded right after its attempt, before that worker starts another, which keeps the window in which a
+/// crash can cause a resend to the attempts in flight (their writes share group commits). Emails for the
+/// `.eml` directory are written a batch at a time by ``MailDirectory`` (files durable first) and the whole
+/// batch is recorded delivered in one transaction: a crash before that commit only rewrites the same files.
 ///
 /// Outcomes: delivered; transient failure -> retried after `min(base·2^(n−1), max)` jittered, until
 /// `NOTIFIER_MAX_ATTEMPTS`; permanent failure -> `failed_permanent`, listed by `notifier failures`.
@@ -38,6 +43,7 @@ final class DeliverySender: Sendable {
     private let logger: Logger
     private let waker: Waker
     private let smtp: SMTPClient?
+    private let mailDirectory: MailDirectory?
     private let http: HTTPClient
     private let task = Mutex<Task<Void, Never>?>(nil)
 
@@ -47,6 +53,7 @@ final class DeliverySender: Sendable {
         self.waker = waker
         self.logger = logger
         if case .smtp(let s) = config.mail { smtp = SMTPClient(s) } else { smtp = nil }
+        if case .directory(let dir) = config.mail { mailDirectory = MailDirectory(path: dir) } else { mailDirectory = nil }
         http = HTTPClient(timeouts: ClientTimeouts(connect: min(config.webhookTimeout, .seconds(10)), total: config.webhookTimeout))
     }
 
@@ -88,19 +95,53 @@ final class DeliverySender: Sendable {
                 await waker.wait(upTo: wait, seen: &seen)
                 continue
             }
+            await perform(batch)
+        }
+    }
+
+    /// Attempts every delivery of `batch` and records each outcome.
+    private func perform(_ batch: [Due]) async {
+        let toDirectory = mailDirectory != nil
+        let files = batch.filter { toDirectory && $0.channel == "email" }
+        let network = batch.filter { !(toDirectory && $0.channel == "email") }
+        await withTaskGroup(of: Void.self) { group in
+            if !files.isEmpty {
+                group.addTask { [self] in await record(await writeFiles(files)) }
+            }
             // Worker k takes items k, k+n, k+2n, ...: n attempts in flight, no shared cursor.
-            let workers = min(config.concurrency, batch.count)
-            await withTaskGroup(of: Void.self) { group in
-                for k in 0..<workers {
-                    group.addTask { [self] in
-                        for d in stride(from: k, to: batch.count, by: workers).map({ batch[$0] }) {
-                            if Task.isCancelled { return }
-                            await recordOutcome(d, await attempt(d))
-                        }
+            let workers = min(config.concurrency, network.count)
+            for k in 0..<workers {
+                group.addTask { [self] in
+                    for d in stride(from: k, to: network.count, by: workers).map({ network[$0] }) {
+                        if Task.isCancelled { return }
+                        await record([(d, await attempt(d))])
                     }
                 }
             }
         }
+    }
+
+    /// Writes emails to the `.eml` directory as one durable batch (see ``MailDirectory``).
+    private func writeFiles(_ batch: [Due]) async -> [(Due, Outcome)] {
+        guard let mailDirectory else { return batch.map { ($0, .permanent("no mail transport")) } }
+        var outcomes = [(Due, Outcome)?](repeating: nil, count: batch.count)
+        var messages: [MailDirectory.Message] = [], indices: [Int] = []
+        for (i, d) in batch.enumerated() {
+            if MailDirectory.isSafeName(d.eventID) {
+                messages.append(MailDirectory.Message(name: d.eventID, bytes: d.payload))
+                indices.append(i)
+            } else {
+                outcomes[i] = (d, .permanent("the event id '\(d.eventID.prefix(64))' is not usable as a file name"))
+            }
+        }
+        let results = await mailDirectory.deliver(messages)
+        for (k, i) in indices.enumerated() {
+            switch results[k] {
+            case .success: outcomes[i] = (batch[i], .delivered)
+            case .failure(let error): outcomes[i] = (batch[i], .transient("cannot write the .eml file: \(error)"))
+            }
+        }
+        return outcomes.map { $0! }
     }
 
     static func due(_ c: Connection, now: Int64, limit: Int) throws -> [Due] {
@@ -125,25 +166,11 @@ final class DeliverySender: Sendable {
                     return error.isPermanent ? .permanent(error.description) : .transient(error.description)
                 }
             }
-            guard case .directory(let dir) = config.mail else { return .permanent("no mail transport") }
-            return Self.writeEML(d, directory: dir)
+            return await writeFiles([d])[0].1
         case "webhook":
             return await post(d)
         default:
             return .permanent("unknown channel \(d.channel)")
-        }
-    }
-
-    /// Writes the message to `<dir>/<event id>.eml` (temporary file, then rename: a reader never sees a
-    /// half-written file and a resend replaces the file instead of adding one).
-    static func writeEML(_ d: Due, directory: String) -> Outcome {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let url = URL(fileURLWithPath: directory).appendingPathComponent("\(d.eventID).eml")
-            try Data(d.payload).write(to: url, options: .atomic)
-            return .delivered
-        } catch {
-            return .transient("cannot write the .eml file: \(error)")
         }
     }
 
@@ -169,48 +196,65 @@ final class DeliverySender: Sendable {
         }
     }
 
-    private func recordOutcome(_ d: Due, _ outcome: Outcome) async {
+    /// Records outcomes in one write transaction (it shares a group commit with other writes queued at the
+    /// same time), then logs them.
+    private func record(_ outcomes: [(Due, Outcome)]) async {
+        if outcomes.isEmpty { return }
         let config = self.config
-        let log = logger.with("event.id", d.eventID).with("event.type", d.eventType).with("order.id", d.orderID)
-            .with("channel", d.channel).with("attempts", String(d.attempts + 1))
         do {
             try await database.write { c in
                 let now = Envelope.now()
-                switch outcome {
-                case .delivered:
-                    try c.execute("""
-                        UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL
-                        WHERE event_id = ? AND channel = ? AND status = 'pending'
-                        """, now, d.eventID, d.channel)
-                case .permanent(let reason):
-                    try c.execute("""
-                        UPDATE deliveries SET status = 'failed_permanent', attempts = attempts + 1, last_error = ?
-                        WHERE event_id = ? AND channel = ? AND status = 'pending'
-                        """, reason, d.eventID, d.channel)
-                case .transient(let reason):
-                    let attempts = d.attempts + 1
-                    if attempts >= Int64(config.maxAttempts) {
-                        try c.execute("""
-                            UPDATE deliveries SET status = 'failed_permanent', attempts = ?, last_error = ?
-                            WHERE event_id = ? AND channel = ? AND status = 'pending'
-                            """, attempts, "gave up after \(attempts) attempts: \(reason)", d.eventID, d.channel)
-                    } else {
-                        let delay = Self.backoff(attempt: Int(attempts), base: config.retryBase, cap: config.retryMax)
-                        try c.execute("""
-                            UPDATE deliveries SET attempts = ?, last_error = ?, next_attempt_at = ?
-                            WHERE event_id = ? AND channel = ? AND status = 'pending'
-                            """, attempts, reason, now + delay.milliseconds, d.eventID, d.channel)
-                    }
+                for (d, outcome) in outcomes {
+                    try Self.apply(outcome, of: d, in: c, now: now, config: config)
                 }
             }
         } catch {
-            log.error("cannot record a delivery outcome; it will be attempted again", ["error": "\(error)"])
+            for (d, _) in outcomes {
+                log(d).error("cannot record a delivery outcome; it will be attempted again", ["error": "\(error)"])
+            }
             return
         }
+        for (d, outcome) in outcomes {
+            switch outcome {
+            case .delivered: if logger.minimumLevel <= .info { log(d).info("delivered") }
+            case .transient(let reason): if logger.minimumLevel <= .warn { log(d).warn("delivery failed; will retry", ["error": reason]) }
+            case .permanent(let reason): log(d).error("delivery failed permanently; see 'notifier failures'", ["error": reason])
+            }
+        }
+    }
+
+    private func log(_ d: Due) -> Logger {
+        logger.with("event.id", d.eventID).with("event.type", d.eventType).with("order.id", d.orderID)
+            .with("channel", d.channel).with("attempts", String(d.attempts + 1))
+    }
+
+    /// The update one outcome makes to its pending delivery row.
+    static func apply(_ outcome: Outcome, of d: Due, in c: Connection, now: Int64, config: NotifierConfig) throws {
         switch outcome {
-        case .delivered: log.info("delivered")
-        case .transient(let reason): log.warn("delivery failed; will retry", ["error": reason])
-        case .permanent(let reason): log.error("delivery failed permanently; see 'notifier failures'", ["error": reason])
+        case .delivered:
+            try c.execute("""
+                UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL
+                WHERE event_id = ? AND channel = ? AND status = 'pending'
+                """, now, d.eventID, d.channel)
+        case .permanent(let reason):
+            try c.execute("""
+                UPDATE deliveries SET status = 'failed_permanent', attempts = attempts + 1, last_error = ?
+                WHERE event_id = ? AND channel = ? AND status = 'pending'
+                """, reason, d.eventID, d.channel)
+        case .transient(let reason):
+            let attempts = d.attempts + 1
+            if attempts >= Int64(config.maxAttempts) {
+                try c.execute("""
+                    UPDATE deliveries SET status = 'failed_permanent', attempts = ?, last_error = ?
+                    WHERE event_id = ? AND channel = ? AND status = 'pending'
+                    """, attempts, "gave up after \(attempts) attempts: \(reason)", d.eventID, d.channel)
+            } else {
+                let delay = backoff(attempt: Int(attempts), base: config.retryBase, cap: config.retryMax)
+                try c.execute("""
+                    UPDATE deliveries SET attempts = ?, last_error = ?, next_attempt_at = ?
+                    WHERE event_id = ? AND channel = ? AND status = 'pending'
+                    """, attempts, reason, now + delay.milliseconds, d.eventID, d.channel)
+            }
         }
     }
 

@@ -39,7 +39,7 @@ struct NotifierConfig: Sendable {
         ("NOTIFIER_RETRY_BASE_MS", "first retry delay after a transient failure, doubling, 10 to 3600000 (default 1000)"),
         ("NOTIFIER_RETRY_MAX_MS", "largest retry delay in ms, 10 to 86400000 (default 600000)"),
         ("NOTIFIER_MAX_ATTEMPTS", "attempts before a transient failure counts as permanent, 1 to 1000 (default 25)"),
-        ("NOTIFIER_CONCURRENCY", "deliveries performed at once, 1 to 64 (default 4)"),
+        ("NOTIFIER_CONCURRENCY", "SMTP submissions and merchant posts performed at once, 1 to 64 (default 4; .eml files go a batch at a time)"),
     ]
 
     static func read(dataDirectory: String,

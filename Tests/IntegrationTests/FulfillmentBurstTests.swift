@@ -120,6 +120,59 @@ extension Heavy {
             print("fulfillment crashes after \(doneAtCrash) fulfilled")
         }
 
+        @Test("kill -9 of notifier during a burst of 500 paid orders, emails as .eml files: a delivered row always has its complete file, one file per email in the end")
+        func notifierCrashesWithEmlFiles() async throws {
+            let s = try ShopStack(extra: ["SHOP_LOG_LEVEL": "warn"])
+            let mailDir = s.dir.file("d/notifier/outbox-mail")
+            let ful = try s.start("fulfillment", ["CATALOG_FILE": try s.catalogFile(ShopStack.testCatalog)])
+            let not = try s.start("notifier", ["NOTIFIER_RETRY_BASE_MS": "20", "NOTIFIER_RETRY_MAX_MS": "200"])
+            let pay = try s.startPayments()
+            let n = 500, kills = 3
+            let all = try await orders(s, n)
+            let events = all.map { ShopStack.payment("payment_intent.succeeded", order: $0) }
+            async let published = s.publishConcurrently(events, workers: 8)
+            // At each crash (the process is gone, so nothing moves): every row recorded delivered has its file,
+            // complete, under its final name, and no file under a final name is incomplete.
+            let checks = try await ShopStack.onThreads(1) { _ -> [(delivered: Int, missing: [String], incomplete: [String])] in
+                var seen: [(delivered: Int, missing: [String], incomplete: [String])] = []
+                for _ in 0..<kills {
+                    try s.waitUntil("some mail written", timeout: .seconds(120)) {
+                        try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") > (seen.last?.delivered ?? 0)
+                    }
+                    usleep(UInt32.random(in: 2_000...20_000))
+                    not.crash()
+                    let delivered = try s.sql("notifier", "SELECT event_id FROM deliveries WHERE status = 'delivered'")
+                    let files = Set(EML.list(mailDir).eml)
+                    let missing = delivered.filter { !files.contains($0 + ".eml") }
+                    let incomplete = files.filter { !EML.isComplete((try? Data(contentsOf: URL(fileURLWithPath: mailDir + "/" + $0))) ?? Data()) }
+                    seen.append((delivered.count, missing, Array(incomplete)))
+                    try not.restart()
+                }
+                return seen
+            }[0]
+            let outcomes = try await published
+            #expect(outcomes.count == n && outcomes.allSatisfy { $0 == "accepted" })
+            #expect(checks.first!.delivered < n, "the first crash must land mid-burst: \(checks.map(\.delivered))")
+            for c in checks {
+                #expect(c.missing.isEmpty, "delivered without a file: \(c.missing.prefix(5))")
+                #expect(c.incomplete.isEmpty, "incomplete files under a final name: \(c.incomplete.prefix(5))")
+            }
+            try s.waitUntil("all \(n) delivered", timeout: .seconds(120)) {
+                try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") == n
+            }
+            let (eml, other) = EML.list(mailDir)
+            let expected = Set(try s.sql("fulfillment", "SELECT event_id FROM outbox_events WHERE type = 'order.fulfilled'").map { $0 + ".eml" })
+            #expect(expected.count == n)
+            let difference = Set(eml).symmetricDifference(expected)
+            #expect(eml.count == n && difference.isEmpty, "exactly one file per fulfilment email: \(eml.count) files, \(difference.prefix(5))")
+            #expect(other.isEmpty, "no temporary file left: \(other.prefix(5))")
+            let incomplete = eml.filter { !EML.isComplete((try? Data(contentsOf: URL(fileURLWithPath: mailDir + "/" + $0))) ?? Data()) }
+            #expect(incomplete.isEmpty, "incomplete files: \(incomplete.prefix(5))")
+            #expect(try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status != 'delivered'") == 0)
+            print("notifier (.eml) crashes after \(checks.map(\.delivered)) delivered")
+            _ = (ful, pay)
+        }
+
         @Test("kill -9 of notifier during a burst of 500 paid orders: every email arrives once per Message-ID, delivered ones never resent")
         func notifierCrashes() async throws {
             let kills = 3

@@ -117,6 +117,33 @@ struct NotifierTests {
         _ = procs
     }
 
+    @Test("an .eml directory that cannot be written is retried with backoff, then each email is written once, complete")
+    func emlDirectoryRetried() throws {
+        let s = try ShopStack()
+        let mailDir = s.dir.file("mail")
+        // A regular file where the directory should be: every write fails until it is removed.
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: mailDir))
+        let ful = try s.start("fulfillment", ["CATALOG_FILE": try s.catalogFile(ShopStack.testCatalog)])
+        let not = try s.start("notifier", ["NOTIFIER_MAIL_DIR": mailDir, "NOTIFIER_RETRY_BASE_MS": "20", "NOTIFIER_RETRY_MAX_MS": "100"])
+        let payments = try s.startPayments()
+        let orders = try (0..<3).map { i in try s.createOrder([("mug", 1)], email: "retry\(i)@example.com") }
+        for o in orders { try pay(s, o) }
+        try s.waitUntil("retried") {
+            try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND attempts >= 2") == 3
+        }
+        #expect(try s.sql("notifier", "SELECT DISTINCT last_error FROM deliveries").allSatisfy { $0.contains("cannot write the .eml file") })
+        #expect(try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status != 'pending'") == 0)
+        try FileManager.default.removeItem(atPath: mailDir)
+        try s.waitUntil("delivered") { try s.count("notifier", "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") == 3 }
+        let names = try FileManager.default.contentsOfDirectory(atPath: mailDir).sorted()
+        let ids = try orders.map { try eventID(s, "order.fulfilled", order: $0) + ".eml" }.sorted()
+        #expect(names == ids, "one file per email under its final name, no temporary file left: \(names)")
+        for name in names {
+            #expect(EML.isComplete(try Data(contentsOf: URL(fileURLWithPath: mailDir + "/" + name))), "\(name) is complete")
+        }
+        _ = (ful, not, payments)
+    }
+
     @Test("a 5xx SMTP reply is a permanent failure listed by 'notifier failures'")
     func permanentFailure() throws {
         let sink = try MailSink(mode: "reject5xx")
@@ -197,5 +224,22 @@ struct NotifierTests {
         r = try s.command("notifier", ["serve"], ["SMTP_URL": "smtp://mail.example:25", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p",
                                                   "SMTP_STARTTLS": "off"])
         #expect(r.status == 78 && r.stderr.contains("SMTP_STARTTLS") && !r.stderr.contains("=p"))
+    }
+}
+
+/// Checks on `.eml` files written by the notifier.
+enum EML {
+    /// A whole message: starts with the headers and ends with the closing line of its own MIME boundary.
+    static func isComplete(_ data: Data) -> Bool {
+        let text = String(decoding: data, as: UTF8.self)
+        guard text.hasPrefix("Date: "), let r = text.range(of: "boundary=\""),
+              let end = text[r.upperBound...].firstIndex(of: "\"") else { return false }
+        return text.hasSuffix("\r\n--\(text[r.upperBound..<end])--\r\n")
+    }
+
+    /// The `.eml` files and the other entries (temporary files) of a mail directory.
+    static func list(_ dir: String) -> (eml: [String], other: [String]) {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return (all.filter { $0.hasSuffix(".eml") }, all.filter { !$0.hasSuffix(".eml") })
     }
 }
