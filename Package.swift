@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // The shop: four services (gateway, payments, fulfillment, notifier) that talk only through
 // length-prefixed JSON frames over Unix domain sockets. No package dependencies: the toolchain
-// plus three system C libraries (libcurl, sqlite3, libcrypto) through system-library targets.
+// plus three system C libraries (libcurl, sqlite3, libcrypto) through system-library targets, and
+// a few Linux calls of libc (epoll, eventfd, thread names) the same way.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -26,13 +27,15 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Shared/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // Linux calls the Glibc module lacks (epoll, eventfd, thread names): libc, nothing to link.
+        .systemLibrary(name: "CLinux", path: "Shared/CLinux"),
 
         // Shared libraries. Dependencies point one way: Services -> Shared.
         .target(name: "Wire", path: "Shared/Wire", swiftSettings: strict),
         .target(name: "Logging", dependencies: ["Wire"], path: "Shared/Logging", swiftSettings: strict),
-        .target(name: "Transport", dependencies: ["Wire", "Logging"], path: "Shared/Transport", swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),
-        .target(name: "HTTP", dependencies: ["Wire", "Logging", "Transport"], path: "Shared/HTTP", swiftSettings: strict),
+        .target(name: "HTTP", dependencies: ["Wire", "Logging", "Transport", "CLinux"], path: "Shared/HTTP", swiftSettings: strict),
         .target(name: "Crypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
         .target(name: "Curl", dependencies: ["CCurl"], path: "Shared/Curl", swiftSettings: strict),
         .target(name: "Messages", path: "Shared/Messages", swiftSettings: strict),

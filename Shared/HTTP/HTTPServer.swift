@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CLinux
 @preconcurrency import Dispatch
 import Logging
 import Synchronization
@@ -10,10 +11,12 @@ import Transport
 
 /// An HTTP/1.1 server over TCP, meant to sit behind a TLS-terminating proxy.
 ///
-/// One accept thread and one thread per connection do all blocking I/O; the handler runs as a Swift
-/// task, and the connection's thread waits for its answer, so the cooperative pool never blocks on a
-/// socket. Requests are parsed by ``HTTPRequestParser`` (strict, bounded); every refusal is a small JSON
-/// error followed by closing the connection. Timeouts bound every phase: idle keep-alive, headers
+/// One event-loop thread (epoll, edge-triggered, non-blocking sockets) accepts, reads and parses for
+/// every connection. Each complete request starts its handler with `Task.immediate` on that thread: a
+/// handler that never suspends (a health check) is answered without any thread hop, and one that waits
+/// (a call to another service) frees the loop at once and writes its response from whichever thread it
+/// resumes on. Requests are parsed by ``HTTPRequestParser`` (strict, bounded); every refusal is a small
+/// JSON error followed by closing the connection. Timeouts bound every phase: idle keep-alive, headers
 /// (slowloris), body, handler and write. Beyond ``Options/maxConnections`` new connections are answered
 /// 503 and closed. Each request carries an id (``HTTPRequest/requestID``) echoed in `X-Request-Id`.
 ///
@@ -26,8 +29,12 @@ import Transport
 /// server.stop()
 /// ```
 public final class HTTPServer: Sendable {
-    /// Answers one request. Runs as a task on the cooperative pool; it must not block.
+    /// Answers one request. Starts on the server's event-loop thread and runs there until its first
+    /// suspension, so it must never block; it may suspend as long as it likes (up to the handler timeout).
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    /// Which timeout fired, for the log.
+    enum TimeoutKind { case handler }
 
     /// The host given at creation: an IP literal or `localhost`.
     public let host: String
@@ -37,25 +44,30 @@ public final class HTTPServer: Sendable {
     let logger: Logger
     private let requestedPort: Int
 
-    private struct Connection {
-        let fd: Int32
-        /// Between requests: ``stop()`` may close it at once.
-        var idle: Bool
-    }
-
     private struct State {
-        var acceptor: Acceptor?
+        var loop: EventLoop?
         var boundPort: Int?
         var started = false
         var stopping = false
-        var nextID = 0
-        var connections: [Int: Connection] = [:]
-        var refusalThreads = 0
+    }
+    private let state = Mutex(State())
+    /// Admitted connections (refusals at the limit not counted).
+    private let admitted = Atomic<Int>(0)
+    private let stopped = DispatchSemaphore(value: 0)
+
+    /// Everything only the loop thread touches.
+    private final class LoopState: @unchecked Sendable {
+        var listenFD: Int32 = -1
+        var connections: [UInt64: HTTPConnection] = [:]
+        var nextToken: UInt64 = 1
+        var acceptPaused = false
+        var refusing = 0
+        var drainDeadline: ContinuousClock.Instant?
         var lastRefusalLog: ContinuousClock.Instant?
     }
-
-    private let state = Mutex(State())
-    private let connectionThreads = DispatchGroup()
+    private let loopState = LoopState()
+    private static let listenToken: UInt64 = 0
+    private static let tick: Duration = .milliseconds(20)
 
     /// Creates a server; nothing is opened until ``start()``.
     ///
@@ -81,19 +93,32 @@ public final class HTTPServer: Sendable {
     public var port: Int { state.withLock { $0.boundPort } ?? requestedPort }
 
     /// Number of open connections.
-    public var connectionCount: Int { state.withLock { $0.connections.count } }
+    public var connectionCount: Int { admitted.load(ordering: .relaxed) }
 
-    /// Binds and starts accepting. Throws if the address is invalid or taken; starting twice traps.
+    /// Binds and starts serving. Throws if the address is invalid or taken; starting twice traps.
     public func start() throws(SocketSetupError) {
         UnixSocket.ignoreSIGPIPE()
         let (fd, port) = try TCPSocket.listen(host: host, port: requestedPort, backlog: options.listenBacklog)
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let loop: EventLoop
+        do throws(SocketSetupError) { loop = try EventLoop() } catch {
+            close(fd)
+            throw error
+        }
         state.withLock { s in
             precondition(!s.started, "HTTPServer.start() called twice")
             s.started = true
             s.boundPort = port
+            s.loop = loop
         }
-        let acceptor = try Acceptor(listenFD: fd, logger: logger) { [self] client, peer in admit(client, peer: peer) }
-        state.withLock { $0.acceptor = acceptor }
+        loopState.listenFD = fd
+        loop.register(fd, token: Self.listenToken, events: EPOLLIN.rawValue)
+        Threads.spawn(name: "http-loop", stackSize: 8 << 20) { [self] in
+            loop.run(tickInterval: Self.tick, wantsTicks: { [self] in wantsTicks },
+                     tick: { [self] in tick(loop) }, handle: { [self] token, readiness in handle(token, readiness, loop) })
+            finish()
+            stopped.signal()
+        }
         logger.info("HTTP server listening", ["http.host": host, "http.port": String(port)])
     }
 
@@ -104,26 +129,14 @@ public final class HTTPServer: Sendable {
     ///
     /// Blocks the calling thread; from async code use the `async` overload.
     public func stop() {
-        let acceptor: Acceptor? = state.withLock { s in
+        let loop: EventLoop? = state.withLock { s in
             guard s.started, !s.stopping else { return nil }
             s.stopping = true
-            return s.acceptor
+            return s.loop
         }
-        guard let acceptor else { return }
-        acceptor.stop()
-        state.withLock { s in
-            for connection in s.connections.values where connection.idle {
-                shutdown(connection.fd, Int32(SHUT_RDWR))
-            }
-        }
-        let drain = DispatchTime.now() + .milliseconds(Int(options.drainTimeout.roundedUpMilliseconds))
-        if connectionThreads.wait(timeout: drain) == .timedOut {
-            logger.warn("HTTP server stopping with requests still in flight after the drain timeout",
-                        ["http.connections": String(connectionCount)])
-            state.withLock { s in
-                for connection in s.connections.values { shutdown(connection.fd, Int32(SHUT_RDWR)) }
-            }
-        }
+        guard let loop else { return }
+        loop.execute { [self] in beginStop(loop) }
+        stopped.wait()
         logger.info("HTTP server stopped", ["http.port": String(port)])
     }
 
@@ -138,94 +151,217 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    // MARK: - Accepting
+    /// Whether the server is shutting down; responses then close their connection.
+    var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// Sets up a new connection and starts its thread, or refuses it beyond the connection limit.
-    private func admit(_ client: Int32, peer storage: sockaddr_storage) {
-        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-        var one: Int32 = 1
-        _ = setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let remote = TCPSocket.describe(storage).map(TCPSocket.format)
-        let id: Int? = state.withLock { s in
-            guard !s.stopping, s.connections.count < options.maxConnections else { return nil }
-            s.nextID += 1
-            s.connections[s.nextID] = Connection(fd: client, idle: true)
-            return s.nextID
-        }
-        guard let id else {
-            refuse(client)
+    // MARK: - The loop (all of this runs on the loop thread)
+
+    private var wantsTicks: Bool {
+        !loopState.connections.isEmpty || loopState.acceptPaused || loopState.drainDeadline != nil
+    }
+
+    private func handle(_ token: UInt64, _ readiness: EventLoop.Readiness, _ loop: EventLoop) {
+        if token == Self.listenToken {
+            acceptAll(loop)
             return
         }
-        connectionThreads.enter()
-        Threads.spawn(name: "http-conn") { [self] in
-            HTTPConnection(server: self, fd: client, id: id, remoteAddress: remote).run()
-            connectionEnded(id)
+        guard let connection = loopState.connections[token] else { return }
+        if readiness.contains(.writable) || readiness.contains(.error) {
+            act(connection.writable(), on: connection, loop)
+        }
+        if !readiness.isDisjoint(with: [.readable, .peerClosed, .hangUp, .error]) {
+            act(connection.readable(), on: connection, loop)
         }
     }
 
-    /// Answers a connection over the limit with 503 and closes it. The answer is written and the socket
-    /// drained on a short-lived thread, a bounded number of them; past that bound it gets one
-    /// non-blocking write and is closed.
-    private func refuse(_ fd: Int32) {
+    /// Carries out what a connection step asked for. Runs on the loop.
+    private func act(_ next: HTTPConnection.Next, on connection: HTTPConnection, _ loop: EventLoop) {
+        var next = next
+        while true {
+            switch next {
+            case .wait:
+                return
+            case .close:
+                forget(connection)
+                return
+            case .drive:
+                next = connection.readable()
+            case .dispatch(let request, let generation):
+                dispatch(request, generation: generation, on: connection, loop)
+                // A handler that answered inline may have left a pipelined request to read next.
+                guard connection.stage == .reading else { return }
+                next = connection.readable()
+            }
+        }
+    }
+
+    /// Starts the handler for one request. It runs inline until it first suspends.
+    private func dispatch(_ incoming: HTTPRequest, generation: Int, on connection: HTTPConnection, _ loop: EventLoop) {
+        let started = ContinuousClock.now
+        var request = incoming
+        request.requestID = RequestID.resolve(for: request)
+        request.remoteAddress = connection.remoteAddress
+        let handler = self.handler
+        let task = Task.immediate { [self] in
+            var response = await handler(request)
+            response.headers.set(RequestID.header, request.requestID)
+            let keepAlive = request.keepAlive && !response.closesConnection && !isStopping
+            let bytes = response.serialized(keepAlive: keepAlive, includeBody: request.method != .head)
+            let next = connection.respond(bytes, keepAlive: keepAlive, generation: generation)
+            if logger.minimumLevel <= .debug {
+                // The query is left out: it can carry secrets (Stripe puts client secrets in return URLs).
+                logger.debug("HTTP request", [
+                    "http.method": request.method.rawValue, "http.path": String(request.path.prefix(256)),
+                    "http.status": String(response.status.code), "http.request_id": request.requestID,
+                    "http.duration_ms": String((ContinuousClock.now - started).roundedUpMilliseconds),
+                ])
+            }
+            switch next {
+            case .wait: break
+            case .drive, .close, .dispatch:
+                // Reading resumes (or the connection ends) on the loop, whichever thread this is.
+                if loop.inLoop {
+                    if case .close = next { forget(connection) }  // .drive is picked up by `act`.
+                } else {
+                    loop.execute { [self] in act(next, on: connection, loop) }
+                }
+            }
+        }
+        connection.attach(task, generation: generation)
+    }
+
+    private func acceptAll(_ loop: EventLoop) {
+        let ls = loopState
+        while ls.listenFD >= 0 {
+            var peer = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(ls.listenFD, $0, &length) }
+            }
+            if client < 0 {
+                switch errno {
+                case EAGAIN, EWOULDBLOCK:
+                    ls.acceptPaused = false
+                    return
+                case EINTR, ECONNABORTED, EPROTO:
+                    continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors or memory: retry on the next tick; open connections keep working.
+                    if !ls.acceptPaused { logger.error("accept failed; retrying shortly", ["errno": String(errno)]) }
+                    ls.acceptPaused = true
+                    return
+                default:
+                    logger.error("accept failed", ["errno": String(errno)])
+                    ls.acceptPaused = true
+                    return
+                }
+            }
+            // Glibc's module does not export accept4, hence the separate calls.
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            var one: Int32 = 1
+            _ = setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            admit(client, peer: peer, loop)
+        }
+    }
+
+    private func admit(_ client: Int32, peer: sockaddr_storage, _ loop: EventLoop) {
+        let ls = loopState
+        let token = ls.nextToken
+        ls.nextToken += 1
+        let events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue
+        guard admitted.load(ordering: .relaxed) < options.maxConnections else {
+            refuse(client, token: token, loop)
+            return
+        }
+        let connection = HTTPConnection(fd: client, token: token, remoteAddress: TCPSocket.describe(peer).map(TCPSocket.format),
+                                        options: options)
+        ls.connections[token] = connection
+        admitted.add(1, ordering: .relaxed)
+        if !loop.register(client, token: token, events: events) {
+            logger.error("cannot watch a new connection", ["errno": String(errno)])
+            forget(connection)
+        }
+    }
+
+    /// Answers a connection over the limit with 503 and closes it once written. A bounded number of
+    /// refusals linger at once; past that, one non-blocking write and an immediate close.
+    private func refuse(_ fd: Int32, token: UInt64, _ loop: EventLoop) {
         var response = HTTPResponse.error(.unavailable("too many connections; try again later"))
         response.headers.set("Retry-After", "1")
         response.headers.set(RequestID.header, RequestID.generate())
         let bytes = response.serialized(keepAlive: false)
+        let ls = loopState
         let now = ContinuousClock.now
-        let (spawn, log): (Bool, Bool) = state.withLock { s in
-            let log = s.lastRefusalLog.map { now - $0 >= .seconds(1) } ?? true
-            if log { s.lastRefusalLog = now }
-            guard s.refusalThreads < 16 else { return (false, log) }
-            s.refusalThreads += 1
-            return (true, log)
-        }
-        if log {
+        if ls.lastRefusalLog.map({ now - $0 >= .seconds(1) }) ?? true {
+            ls.lastRefusalLog = now
             logger.warn("refusing HTTP connections: at the connection limit", ["http.max_connections": String(options.maxConnections)])
         }
-        guard spawn else {
+        guard ls.refusing < 16 else {
             _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
             close(fd)
             return
         }
-        let linger = options.lingerTimeout
-        Threads.spawn(name: "http-refuse") { [self] in
-            if TCPSocket.writeAll(fd, bytes, deadline: .after(.seconds(1))) {
-                TCPSocket.linger(fd, deadline: .after(min(linger, .milliseconds(500))))
+        let connection = HTTPConnection(refusing: fd, token: token, response: bytes, options: options)
+        ls.connections[token] = connection
+        ls.refusing += 1
+        loop.register(fd, token: token, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
+        act(connection.writable(), on: connection, loop)
+    }
+
+    /// Closes a connection and drops it from the table.
+    private func forget(_ connection: HTTPConnection) {
+        guard loopState.connections.removeValue(forKey: connection.token) != nil else { return }
+        connection.close()
+        if connection.isRefusal {
+            loopState.refusing -= 1
+        } else {
+            admitted.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Applies timeouts; during a stop, ends the loop once every connection is gone or the drain time is up.
+    private func tick(_ loop: EventLoop) -> Bool {
+        let ls = loopState
+        let now = ContinuousClock.now
+        if ls.acceptPaused && ls.listenFD >= 0 { acceptAll(loop) }
+        for connection in Array(ls.connections.values) {
+            let next = connection.expire(now: now) { _ in
+                logger.error("HTTP handler timed out", ["http.connection": String(connection.token)])
             }
-            close(fd)
-            state.withLock { $0.refusalThreads -= 1 }
+            act(next, on: connection, loop)
+        }
+        guard let drainDeadline = ls.drainDeadline else { return true }
+        if ls.connections.isEmpty { return false }
+        if now >= drainDeadline {
+            logger.warn("HTTP server stopping with requests still in flight after the drain timeout",
+                        ["http.connections": String(ls.connections.count)])
+            return false
+        }
+        return true
+    }
+
+    /// The start of a graceful stop: no more accepting, idle connections closed.
+    private func beginStop(_ loop: EventLoop) {
+        let ls = loopState
+        if ls.listenFD >= 0 {
+            loop.unregister(ls.listenFD)
+            close(ls.listenFD)
+            ls.listenFD = -1
+        }
+        ls.drainDeadline = .now + options.drainTimeout
+        for connection in Array(ls.connections.values) where connection.closeIfIdle() {
+            forget(connection)
         }
     }
 
-    // MARK: - Connection bookkeeping (called from connection threads)
-
-    /// Whether the server is shutting down; responses then close their connection.
-    var isStopping: Bool { state.withLock { $0.stopping } }
-
-    /// A connection started receiving a request. False when stopping: the connection should close.
-    func markBusy(_ id: Int) -> Bool {
-        state.withLock { s in
-            if s.stopping { return false }
-            s.connections[id]?.idle = false
-            return true
+    /// After the loop ended: closes whatever is left.
+    private func finish() {
+        let ls = loopState
+        for connection in Array(ls.connections.values) { forget(connection) }
+        if ls.listenFD >= 0 {
+            close(ls.listenFD)
+            ls.listenFD = -1
         }
-    }
-
-    /// A connection finished a request and waits for the next. False when stopping: it should close.
-    func markIdle(_ id: Int) -> Bool {
-        state.withLock { s in
-            if s.stopping { return false }
-            s.connections[id]?.idle = true
-            return true
-        }
-    }
-
-    /// Forgets a connection and closes its socket. Done under the lock, so ``stop()`` can never shut down
-    /// a descriptor number that was closed and reused.
-    private func connectionEnded(_ id: Int) {
-        state.withLock { s in
-            if let connection = s.connections.removeValue(forKey: id) { close(connection.fd) }
-        }
-        connectionThreads.leave()
     }
 }

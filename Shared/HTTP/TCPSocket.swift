@@ -5,18 +5,8 @@ import Musl
 #endif
 import Transport
 
-/// TCP helpers for the HTTP server: listening on an IP literal, and reads and writes on non-blocking
-/// sockets bounded by a ``Deadline``. Everything here blocks its calling thread, so it only runs on the
-/// server's own threads.
+/// TCP helpers for the HTTP server: listening on an IP literal, and naming peers.
 enum TCPSocket {
-    /// How a bounded read ended.
-    enum ReadResult: Equatable {
-        case data(Int)
-        case timeout
-        case closed
-        case failed(Int32)
-    }
-
     /// Opens a listening socket on `host:port`. `host` is an IPv4 or IPv6 literal (brackets allowed) or
     /// `localhost` (taken as 127.0.0.1, never resolved); port 0 picks a free port. Returns the socket and
     /// the port actually bound.
@@ -124,59 +114,5 @@ enum TCPSocket {
     /// `host:port`, with brackets around IPv6 hosts.
     static func format(_ address: (host: String, port: Int)) -> String {
         address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
-    }
-
-    /// Reads whatever is available into `buffer`, waiting until `deadline` at most.
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) -> ReadResult {
-        while true {
-            let n = recv(fd, buffer.baseAddress, buffer.count, 0)
-            if n > 0 { return .data(n) }
-            if n == 0 { return .closed }
-            let e = errno
-            switch e {
-            case EINTR:
-                continue
-            case EAGAIN, EWOULDBLOCK:
-                let remaining = deadline.remainingMs
-                if remaining == 0 { return .timeout }
-                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if poll(&p, 1, remaining) < 0 && errno != EINTR { return .failed(errno) }
-            default:
-                return .failed(e)
-            }
-        }
-    }
-
-    /// Writes all of `bytes`, waiting for the peer to read until `deadline` at most. False on a timeout
-    /// or a broken connection.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], deadline: Deadline) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n > 0 { offset += n; continue }
-                let e = errno
-                if n < 0 && e == EINTR { continue }
-                guard n < 0 && (e == EAGAIN || e == EWOULDBLOCK) else { return false }
-                let remaining = deadline.remainingMs
-                if remaining == 0 { return false }
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                if poll(&p, 1, remaining) < 0 && errno != EINTR { return false }
-            }
-            return true
-        }
-    }
-
-    /// Closes our sending side and discards what the peer still sends until it closes too, `deadline`
-    /// passes or `maxBytes` were discarded. Closing a socket with unread input makes the kernel send a
-    /// reset, which can destroy the response before the client has read it; this avoids that.
-    static func linger(_ fd: Int32, deadline: Deadline, maxBytes: Int = 256 * 1024) {
-        shutdown(fd, Int32(SHUT_WR))
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
-        defer { scratch.deallocate() }
-        var discarded = 0
-        while discarded < maxBytes, case .data(let n) = read(fd, into: scratch, deadline: deadline) {
-            discarded += n
-        }
     }
 }
