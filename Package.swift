@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(name: "events-harness", dependencies: ["ServiceKit", "Events", "Storage", "Transport", "Wire"],
                           path: "Tests/Harness/events-harness", swiftSettings: strict),
 
-        .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: strict),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Logging"], path: "Tests/WireTests", swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"], path: "Tests/HTTPTests", swiftSettings: strict),
         .testTarget(name: "StripeTests", dependencies: ["Stripe", "Crypto", "Curl", "Wire"], path: "Tests/StripeTests",
                     exclude: ["Scripts"], swiftSettings: strict),

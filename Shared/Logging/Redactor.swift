@@ -9,52 +9,76 @@ public enum Redactor {
 
     /// The value to log for `key`: `[redacted]` if the key names a secret, else the scrubbed value.
     public static func value(forKey key: String, _ value: String) -> String {
-        let lower = key.lowercased()
-        for fragment in secretKeyFragments where lower.contains(fragment) { return "[redacted]" }
-        return scrub(value)
+        namesSecret(key) ? "[redacted]" : scrub(value)
     }
 
-    /// Replaces every secret-shaped token in `text`.
-    public static func scrub(_ text: String) -> String {
-        // Fast path: nothing that could start a secret.
-        let utf8 = text.utf8
-        guard utf8.count >= 6, mightContainSecret(utf8) else { return text }
-        var out = ""
-        out.reserveCapacity(text.count)
-        var token = ""
-        func flush() {
-            out += isSecret(token) ? "[redacted]" : token
-            token = ""
-        }
-        for ch in text {
-            if ch.isLetter || ch.isNumber || ch == "_" {
-                token.append(ch)
-            } else {
-                flush()
-                out.append(ch)
-            }
-        }
-        flush()
-        return out
-    }
-
-    private static func mightContainSecret(_ utf8: String.UTF8View) -> Bool {
-        var previous: UInt8 = 0
-        for b in utf8 {
-            // "k_" (sk_, rk_), "c_" (whsec_), "t_" (_secret_): cheap pre-filter before the token scan.
-            if b == UInt8(ascii: "_") && (previous == UInt8(ascii: "k") || previous == UInt8(ascii: "c") || previous == UInt8(ascii: "t")) {
+    /// Whether a metadata key contains one of ``secretKeyFragments``, ignoring ASCII case. Runs on every
+    /// key of every log line, so it compares bytes rather than going through `String.contains`.
+    static func namesSecret(_ key: String) -> Bool {
+        let bytes = Array(key.utf8)
+        for fragment in secretKeyFragments {
+            let f = fragment.utf8
+            guard bytes.count >= f.count else { continue }
+            outer: for start in 0...(bytes.count - f.count) {
+                var i = start
+                for c in f {
+                    var b = bytes[i]
+                    if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") { b += 32 }
+                    if b != c { continue outer }
+                    i += 1
+                }
                 return true
             }
-            previous = b
         }
         return false
     }
 
-    /// Whether one word-like token is a secret.
-    public static func isSecret(_ token: String) -> Bool {
-        if token.hasPrefix("sk_") || token.hasPrefix("rk_") { return token.count > 8 }
-        if token.hasPrefix("whsec_") { return true }
-        if token.contains("_secret_") { return true }
+    /// Replaces every secret-shaped token in `text`. A token is a run of ASCII letters, digits and `_`.
+    public static func scrub(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.count >= 6 else { return text }
+        var bytes: [UInt8] = []
+        var copied = 0  // Bytes of `text` already handled in `bytes` (only once a secret was found).
+        var found = false
+        let all = Array(utf8)
+        var i = 0
+        while i < all.count {
+            guard isTokenByte(all[i]) else { i += 1; continue }
+            var end = i
+            while end < all.count && isTokenByte(all[end]) { end += 1 }
+            if isSecret(all[i..<end]) {
+                if !found { bytes.reserveCapacity(all.count); found = true }
+                bytes.append(contentsOf: all[copied..<i])
+                bytes.append(contentsOf: "[redacted]".utf8)
+                copied = end
+            }
+            i = end
+        }
+        guard found else { return text }
+        bytes.append(contentsOf: all[copied...])
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func isTokenByte(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
+    }
+
+    private static func isSecret(_ token: ArraySlice<UInt8>) -> Bool {
+        func hasPrefix(_ p: StaticString) -> Bool {
+            let n = p.utf8CodeUnitCount
+            guard token.count >= n else { return false }
+            return p.withUTF8Buffer { token.prefix(n).elementsEqual($0) }
+        }
+        if hasPrefix("sk_") || hasPrefix("rk_") { return token.count > 8 }
+        if hasPrefix("whsec_") { return true }
+        let marker = Array("_secret_".utf8)
+        guard token.count >= marker.count else { return false }
+        var start = token.startIndex
+        while start + marker.count <= token.endIndex {
+            if token[start..<(start + marker.count)].elementsEqual(marker) { return true }
+            start += 1
+        }
         return false
     }
 }

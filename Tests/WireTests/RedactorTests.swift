@@ -1,0 +1,33 @@
+import Logging
+import Testing
+
+@Suite("Redactor")
+struct RedactorTests {
+    @Test("secret-shaped tokens are replaced wherever they stand", arguments: [
+        ("key sk_test_51Habcdefgh used", "key [redacted] used"),
+        ("rk_live_abcdefghij", "[redacted]"),
+        ("secret=whsec_abc123,x", "secret=[redacted],x"),
+        ("pi_3Nabc_secret_xyz and cs_test_a1_secret_b2", "[redacted] and [redacted]"),
+        ("(seti_1_secret_2)", "([redacted])"),
+        ("éwhsec_abc", "é[redacted]"),
+    ])
+    func scrubs(input: String, expected: String) {
+        #expect(Redactor.scrub(input) == expected)
+    }
+
+    @Test("ordinary text, ids and short sk_ words are kept as they are", arguments: [
+        "evt_1Nabc order_42 pi_3Nabc", "sk_abc", "task_done", "a_secret", "ünïcode text with no secrets", "",
+    ])
+    func keeps(input: String) {
+        #expect(Redactor.scrub(input) == input)
+    }
+
+    @Test("metadata whose key names a secret is replaced whole, in any case")
+    func keys() {
+        #expect(Redactor.value(forKey: "Stripe-Signature", "t=1,v1=abc") == "[redacted]")
+        #expect(Redactor.value(forKey: "SMTP_PASSWORD", "hunter2") == "[redacted]")
+        #expect(Redactor.value(forKey: "http.authorization", "Bearer x") == "[redacted]")
+        #expect(Redactor.value(forKey: "stripe.event_id", "evt_1") == "evt_1")
+        #expect(Redactor.value(forKey: "note", "uses sk_live_abcdefghi") == "uses [redacted]")
+    }
+}
