@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// A Stripe event. The object in `data.object` is decoded on demand with `object(as:)`, by the type its
 /// `type` names, so events of types this project does not know still decode.
@@ -10,14 +11,23 @@ public struct Event: StripeObject {
     public var apiVersion: String?
     /// `data.object.object`, e.g. `payment_intent`, `checkout.session`, `invoice`.
     public var objectType: String?
-    /// The event exactly as received, for `object(as:)`.
+    /// The event exactly as received.
     public var raw: [UInt8]
+    /// `data.object`, parsed, for `object(as:)`.
+    private var dataObject: ParsedJSON?
 
-    /// Decodes an event from the raw webhook body or an Events API item.
+    /// Decodes an event from the raw webhook body or an Events API item. The bytes are parsed once;
+    /// `object(as:)` decodes from the same parse.
     public static func decode(_ body: [UInt8]) throws(StripeError) -> Event {
-        var event = try StripeJSON.decode(Event.self, from: body)
-        event.raw = body
-        return event
+        do {
+            let document = try ParsedJSON(parsing: body)
+            var event = try document.decode(Event.self)
+            event.raw = body
+            event.dataObject = document["data"]?["object"]
+            return event
+        } catch {
+            throw StripeError(kind: .api, message: "Stripe's response did not decode as Event: \(error)")
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,14 +48,13 @@ public struct Event: StripeObject {
 
     /// `data.object` decoded as `T`.
     public func object<T: Decodable>(as type: T.Type) throws(StripeError) -> T {
-        try StripeJSON.decode(EventObjectWrapper<T>.self, from: raw).data.object
+        guard let dataObject else { throw StripeError(kind: .api, message: "the event has no data.object") }
+        do {
+            return try dataObject.decode(T.self)
+        } catch {
+            throw StripeError(kind: .api, message: "the event's data.object did not decode as \(T.self): \(error)")
+        }
     }
-}
-
-/// `{"data":{"object": T}}`.
-private struct EventObjectWrapper<T: Decodable>: Decodable {
-    struct Inner: Decodable { var object: T }
-    var data: Inner
 }
 
 /// An item of `GET /v1/events`, decoded keeping each event's own raw bytes.

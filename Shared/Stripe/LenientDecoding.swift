@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// Decoding that never fails on a field's value: a missing field, `null`, or a value of another type than
 /// expected (a client library printing unset fields as `""` or `0`) reads as nil. Stripe adds fields and
@@ -43,7 +44,7 @@ public enum StripeJSON {
     /// Decodes `T` from a response body, turning failures into a `StripeError` of kind `.api`.
     public static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(StripeError) -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(body))
+            return try JSONValueDecoder.decode(T.self, from: body)
         } catch {
             throw StripeError(kind: .api, message: "Stripe's response did not decode as \(T.self): \(error)")
         }

@@ -22,6 +22,11 @@ struct JSONScanner: ~Copyable {
 
     var isAtEnd: Bool { position >= bytes.count }
 
+    /// The bytes in `range`, as text (only for ranges the scanner validated).
+    func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
     mutating func fail(_ message: String) -> Failure { Failure(message: message, offset: position) }
 
     mutating func skipWhitespace() {
@@ -290,7 +295,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Validates a number per the JSON grammar.
-    private mutating func skipNumber() throws(Failure) {
+    mutating func skipNumber() throws(Failure) {
         let begin = position
         func digit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         if position < bytes.count && bytes[position] == UInt8(ascii: "-") { position += 1 }

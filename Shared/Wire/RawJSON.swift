@@ -45,7 +45,7 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
     /// Decodes the payload as `T`; a mismatch is an `invalid_argument` naming the field.
     public func decode<T: Decodable>(_ type: T.Type = T.self) throws(WireError) -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try JSONValueDecoder.decode(T.self, from: bytes)
         } catch let error as DecodingError {
             throw .invalidArgument("invalid payload: \(Self.describe(error))")
         } catch {

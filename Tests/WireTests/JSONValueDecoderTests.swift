@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import Wire
+
+/// JSONValueDecoder must decode what Foundation's JSONDecoder decodes, the same way, and fail where it
+/// fails, naming the field.
+@Suite("JSONValueDecoder")
+struct JSONValueDecoderTests {
+    struct Line: Codable, Equatable {
+        var sku: String
+        var quantity: Int
+    }
+
+    struct Order: Codable, Equatable {
+        enum Status: String, Codable { case open, paid }
+        var id: String
+        var amount: Int64
+        var ratio: Double
+        var paid: Bool
+        var status: Status
+        var lines: [Line]
+        var metadata: [String: String]
+        var note: String?
+        var tags: [String]?
+        var small: UInt8
+        var nested: [[Int]]
+
+        enum CodingKeys: String, CodingKey {
+            case id, amount, ratio, paid, status, lines, metadata, note, tags, small, nested
+        }
+    }
+
+    let sample = Order(id: "ord_1 ü \"q\"\n", amount: -9_007_199_254_740_993, ratio: 0.25, paid: true, status: .paid,
+                       lines: [Line(sku: "mug", quantity: 2)], metadata: ["order_id": "o1", "é": "✓"], note: nil,
+                       tags: ["a"], small: 255, nested: [[1], [], [2, 3]])
+
+    @Test("decodes what JSONEncoder wrote, equal to JSONDecoder's result")
+    func roundTrip() throws {
+        let bytes = Array(try JSONEncoder().encode(sample))
+        let ours = try JSONValueDecoder.decode(Order.self, from: bytes)
+        let theirs = try JSONDecoder().decode(Order.self, from: Data(bytes))
+        #expect(ours == sample)
+        #expect(ours == theirs)
+    }
+
+    @Test("escapes, whitespace, a repeated key (last wins) and unknown members")
+    func syntax() throws {
+        let text = #" { "sku" : "a\u00e9\ud83d\ude00\/\t" , "quantity": 1, "quantity": 3, "extra": {"deep": [null, true, 1e5]} } "#
+        let line = try JSONValueDecoder.decode(Line.self, from: Array(text.utf8))
+        #expect(line == Line(sku: "aé😀/\t", quantity: 3))
+    }
+
+    @Test("whole numbers written as 1e3 or 10.0 decode as integers; fractions do not")
+    func numbers() throws {
+        #expect(try JSONValueDecoder.decode(Int.self, from: Array("1e3".utf8)) == 1000)
+        #expect(try JSONValueDecoder.decode(Int.self, from: Array("10.0".utf8)) == 10)
+        #expect(try JSONValueDecoder.decode(Double.self, from: Array("-1.5E-2".utf8)) == -0.015)
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Int.self, from: Array("1.5".utf8)) }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(UInt8.self, from: Array("256".utf8)) }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(UInt.self, from: Array("-1".utf8)) }
+    }
+
+    @Test("errors name the field the way RawJSON reports them", arguments: [
+        (#"{"sku": "a"}"#, "missing field 'quantity'"),
+        (#"{"sku": "a", "quantity": "2"}"#, "field 'quantity': expected Int"),
+        (#"{"sku": null, "quantity": 2}"#, "field 'sku': expected String, found null"),
+        (#"[1]"#, "field 'payload': expected Dictionary<String, Any>"),
+    ])
+    func errors(text: String, message: String) throws {
+        let error = try #require(throws: DecodingError.self) { try JSONValueDecoder.decode(Line.self, from: Array(text.utf8)) }
+        #expect(RawJSON.describe(error).contains(message))
+    }
+
+    @Test("nested paths include array indexes")
+    func nestedPath() throws {
+        struct Body: Decodable { var items: [Line] }
+        let text = #"{"items": [{"sku": "a", "quantity": 1}, {"sku": "b", "quantity": true}]}"#
+        let error = try #require(throws: DecodingError.self) { try JSONValueDecoder.decode(Body.self, from: Array(text.utf8)) }
+        #expect(RawJSON.describe(error) == "field 'items[1].quantity': expected Int")
+    }
+
+    @Test("text that is not one JSON value is refused with its offset", arguments: [
+        "", "{", #"{"a":1} x"#, #"{"a":01}"#, "[1,]", "\"\u{01}\"", "nul", #"{"a" 1}"#,
+    ])
+    func notJSON(text: String) throws {
+        let error = try #require(throws: DecodingError.self) { try JSONValueDecoder.decode([String: Int].self, from: Array(text.utf8)) }
+        guard case .dataCorrupted(let context) = error else {
+            Issue.record("expected dataCorrupted, got \(error)")
+            return
+        }
+        #expect(context.debugDescription.hasPrefix("not valid JSON:"))
+        #expect(context.debugDescription.contains("at byte"))
+    }
+
+    @Test("invalid UTF-8 and nesting beyond the limit are refused")
+    func limits() {
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(String.self, from: [0x22, 0xC3, 0x28, 0x22]) }
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode([[Int]].self, from: Array(deep.utf8)) }
+    }
+}
