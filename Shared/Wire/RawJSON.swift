@@ -1,4 +1,3 @@
-import FoundationEssentials
 
 /// One JSON value kept as its validated UTF-8 bytes, so a relay or router can pass a payload on without
 /// decoding it. Typed access goes through Codable.
@@ -31,9 +30,7 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
     /// Encodes a Codable value.
     public init(encoding value: some Encodable) throws(WireError) {
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            self.bytes = Array(try encoder.encode(value))
+            self.bytes = try JSONValueEncoder.encode(value)
         } catch {
             throw .internalError("could not encode payload: \(error)")
         }

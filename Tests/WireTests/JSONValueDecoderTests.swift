@@ -99,3 +99,53 @@ struct JSONValueDecoderTests {
         #expect(throws: DecodingError.self) { try JSONValueDecoder.decode([[Int]].self, from: Array(deep.utf8)) }
     }
 }
+
+/// JSONValueEncoder must write what Foundation's JSONEncoder writes with sorted keys and unescaped
+/// slashes, so every service sees the same bytes as before.
+@Suite("JSONValueEncoder")
+struct JSONValueEncoderTests {
+    struct Item: Codable, Equatable {
+        enum Kind: String, Codable { case a, b }
+        var text: String
+        var count: Int
+        var big: UInt64
+        var ratio: Double
+        var whole: Double
+        var flag: Bool
+        var kind: Kind
+        var maybe: String?
+        var present: Int?
+        var list: [Int]
+        var nested: [String: [String]]
+        var zebra: String
+        var apple: String
+    }
+
+    let sample = Item(text: "a/b \"q\" \\ \n\t\u{01} é 😀", count: -42, big: .max, ratio: 0.1, whole: 3, flag: false,
+                      kind: .b, maybe: nil, present: 7, list: [1, 2, 3], nested: ["y": ["1"], "x": []], zebra: "z", apple: "a")
+
+    @Test("the same bytes as JSONEncoder with sorted keys and unescaped slashes")
+    func sameBytes() throws {
+        let foundation = JSONEncoder()
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let theirs = Array(try foundation.encode(sample))
+        let ours = try JSONValueEncoder.encode(sample)
+        #expect(String(decoding: ours, as: UTF8.self) == String(decoding: theirs, as: UTF8.self))
+        #expect(try JSONValueDecoder.decode(Item.self, from: ours) == sample)
+    }
+
+    @Test("top-level scalars, arrays and optionals")
+    func scalars() throws {
+        #expect(try JSONValueEncoder.encode("x") == Array(#""x""#.utf8))
+        #expect(try JSONValueEncoder.encode([1, 2]) == Array("[1,2]".utf8))
+        #expect(try JSONValueEncoder.encode(Optional<Int>.none) == Array("null".utf8))
+        #expect(try JSONValueEncoder.encode([String: Int]()) == Array("{}".utf8))
+        #expect(try JSONValueEncoder.encode(1.5) == Array("1.5".utf8))
+    }
+
+    @Test("non-finite numbers are refused")
+    func nonFinite() {
+        #expect(throws: EncodingError.self) { try JSONValueEncoder.encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try JSONValueEncoder.encode(["x": Double.infinity]) }
+    }
+}
