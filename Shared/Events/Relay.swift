@@ -8,7 +8,8 @@ import Wire
 ///
 /// One loop per subscriber, so a subscriber that is down never delays another. Each round takes the due
 /// deliveries in publication order, at most one per key (so events about one order arrive in order),
-/// sends them pipelined on the subscriber's connection, and records every outcome in one transaction:
+/// sends them pipelined on the subscriber's connection, and records every outcome in one transaction
+/// (committed while the next round is sent):
 /// acked -> `delivered`; nacked or timed out -> retried with capped exponential backoff and jitter, then
 /// `dead` after ``Options/maxAttempts`` or ``Options/maxAge``; subscriber unreachable -> left pending
 /// (no attempt counted) while the loop backs off.
@@ -85,32 +86,57 @@ public final class Relay: Sendable {
         case unreachable(String)
     }
 
+    /// One subscriber's loop. Rounds overlap by one: round k+1 is read and sent while the outcomes of round k
+    /// are being committed (the commit, an fsync, no longer stalls the subscriber). Deliveries of a round
+    /// whose outcomes are not committed yet are excluded from the next read, so none is sent twice; a later
+    /// event of the same key is still held back by the due query until the earlier one is recorded delivered.
     private func run(subscriber: String) async {
         let client = clients(subscriber)
         var unreachableBackoff: Duration = .zero
         var seen = outbox.waker.current
+        // The round being recorded, and the sequence numbers it covers.
+        var recording: (task: Task<Void, Never>, seqs: Set<Int64>)?
+        func finishRecording() async {
+            guard let r = recording else { return }
+            await r.task.value
+            recording = nil
+        }
         while !Task.isCancelled {
             let now = Envelope.now()
-            let batch: [Delivery]
+            let inFlight = recording?.seqs ?? []
+            var batch: [Delivery]
             do {
-                batch = try await database.read { [options] c in try Self.due(c, subscriber: subscriber, now: now, limit: options.batchSize) }
+                batch = try await database.read { [options] c in
+                    try Self.due(c, subscriber: subscriber, now: now, limit: options.batchSize + inFlight.count)
+                }
             } catch {
                 logger.error("relay cannot read the outbox", ["subscriber": subscriber, "error": "\(error)"])
+                await finishRecording()
                 await outbox.waker.wait(upTo: options.idlePoll, seen: &seen)
                 continue
             }
+            if !inFlight.isEmpty { batch = Array(batch.lazy.filter { !inFlight.contains($0.seq) }.prefix(options.batchSize)) }
             if batch.isEmpty {
+                if recording != nil {
+                    // Its commit may make later events of the same keys due: look again right after it.
+                    await finishRecording()
+                    continue
+                }
                 let next = (try? await database.read { c in try Self.nextDue(c, subscriber: subscriber) }) ?? nil
                 let wait = next.map { Duration.milliseconds(max(1, min($0 - Envelope.now(), 1_000))) } ?? options.idlePoll
                 await outbox.waker.wait(upTo: min(wait, options.idlePoll), seen: &seen)
                 continue
             }
             let outcomes = await send(batch, to: client)
-            do {
-                try await record(outcomes, subscriber: subscriber)
-            } catch {
-                logger.error("relay cannot record outcomes; they will be redelivered", ["subscriber": subscriber, "error": "\(error)"])
+            await finishRecording()
+            let task = Task { [self] in
+                do {
+                    try await record(outcomes, subscriber: subscriber)
+                } catch {
+                    logger.error("relay cannot record outcomes; they will be redelivered", ["subscriber": subscriber, "error": "\(error)"])
+                }
             }
+            recording = (task, Set(batch.map(\.seq)))
             if outcomes.contains(where: { if case .unreachable = $0.1 { true } else { false } }) {
                 unreachableBackoff = unreachableBackoff == .zero ? .milliseconds(50) : min(unreachableBackoff * 2, .seconds(2))
                 try? await Task.sleep(for: unreachableBackoff * Double.random(in: 0.5...1.0))
@@ -118,6 +144,7 @@ public final class Relay: Sendable {
                 unreachableBackoff = .zero
             }
         }
+        await finishRecording()
     }
 
     /// Sends a batch pipelined on the subscriber's connection and collects every outcome.
