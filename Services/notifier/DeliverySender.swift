@@ -16,7 +16,8 @@ import Wire
 /// recorded right after its attempt, before that worker starts another, which keeps the window in which a
 /// crash can cause a resend to the attempts in flight (their writes share group commits). Emails for the
 /// `.eml` directory are written a batch at a time by ``MailDirectory`` (files durable first) and the whole
-/// batch is recorded delivered in one transaction: a crash before that commit only rewrites the same files.
+/// batch is recorded delivered in one transaction, committed while the next batch is written: a crash
+/// before that commit only rewrites the same files.
 ///
 /// Outcomes: delivered; transient failure -> retried after `min(base·2^(n−1), max)` jittered, until
 /// `NOTIFIER_MAX_ATTEMPTS`; permanent failure -> `failed_permanent`, listed by `notifier failures`.
@@ -75,19 +76,36 @@ final class DeliverySender: Sendable {
         done.wait()
     }
 
+    /// The sender loop. Written `.eml` batches are recorded while the next batch is read and written (the
+    /// commit, an fsync, no longer stalls the files); deliveries whose outcome is not committed yet are left
+    /// out of the next read, so none is attempted twice.
     private func run() async {
         var seen = waker.current
+        // The `.eml` batch being recorded, and the keys (event id, channel) it covers.
+        var recording: (task: Task<Void, Never>, keys: Set<Key>)?
+        func finishRecording() async {
+            guard let r = recording else { return }
+            await r.task.value
+            recording = nil
+        }
         while !Task.isCancelled {
             let now = Envelope.now()
-            let batch: [Due]
+            let inFlight = recording?.keys ?? []
+            var batch: [Due]
             do {
-                batch = try await database.read { c in try Self.due(c, now: now, limit: 256) }
+                batch = try await database.read { c in try Self.due(c, now: now, limit: 256 + inFlight.count) }
             } catch {
                 logger.error("cannot read deliveries", ["error": "\(error)"])
+                await finishRecording()
                 await waker.wait(upTo: .seconds(1), seen: &seen)
                 continue
             }
+            if !inFlight.isEmpty { batch = Array(batch.lazy.filter { !inFlight.contains(Key($0)) }.prefix(256)) }
             if batch.isEmpty {
+                if recording != nil {
+                    await finishRecording()
+                    continue
+                }
                 let next = (try? await database.read { c in
                     try c.queryOne("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'")?.int("t")
                 }) ?? nil
@@ -95,29 +113,49 @@ final class DeliverySender: Sendable {
                 await waker.wait(upTo: wait, seen: &seen)
                 continue
             }
-            await perform(batch)
+            let written = await perform(batch)
+            await finishRecording()
+            if !written.isEmpty {
+                recording = (Task { [self] in await record(written) }, Set(written.map { Key($0.0) }))
+            }
+        }
+        await finishRecording()
+    }
+
+    /// A delivery's primary key.
+    struct Key: Hashable, Sendable {
+        var eventID: String
+        var channel: String
+        init(_ d: Due) {
+            eventID = d.eventID
+            channel = d.channel
         }
     }
 
-    /// Attempts every delivery of `batch` and records each outcome.
-    private func perform(_ batch: [Due]) async {
+    /// Attempts every delivery of `batch`. Network deliveries are recorded one by one as they complete; the
+    /// outcomes of the `.eml` files are returned for the caller to record.
+    private func perform(_ batch: [Due]) async -> [(Due, Outcome)] {
         let toDirectory = mailDirectory != nil
         let files = batch.filter { toDirectory && $0.channel == "email" }
         let network = batch.filter { !(toDirectory && $0.channel == "email") }
-        await withTaskGroup(of: Void.self) { group in
+        return await withTaskGroup(of: [(Due, Outcome)].self) { group in
             if !files.isEmpty {
-                group.addTask { [self] in await record(await writeFiles(files)) }
+                group.addTask { [self] in await writeFiles(files) }
             }
             // Worker k takes items k, k+n, k+2n, ...: n attempts in flight, no shared cursor.
             let workers = min(config.concurrency, network.count)
             for k in 0..<workers {
                 group.addTask { [self] in
                     for d in stride(from: k, to: network.count, by: workers).map({ network[$0] }) {
-                        if Task.isCancelled { return }
+                        if Task.isCancelled { break }
                         await record([(d, await attempt(d))])
                     }
+                    return []
                 }
             }
+            var written: [(Due, Outcome)] = []
+            for await part in group { written += part }
+            return written
         }
     }
 
