@@ -75,15 +75,21 @@ enum PaymentEvents {
                                traceID: String?, now: Int64) throws -> (Outcome, String?) {
         guard let order = try OrderStore.load(c, event.orderID) else { return (.unknownOrder, "no such order") }
         let status = order.status
+        // The order as the transitions below leave it: what OrderStore.load would read back, kept in memory
+        // so each published event does not load the order (three queries) again.
+        var current = order
+        func move(to next: OrderStatus, note: String? = nil) throws {
+            try OrderStore.transition(c, order.orderID, to: next, cause: cause, note: note, now: now)
+            current.status = next
+            current.history.append(OrderTransition(status: next, at: now, cause: cause, note: note))
+        }
         func publish(_ eventType: String, reason: String? = nil) throws {
-            let snapshot = try OrderStore.load(c, order.orderID)!
             try outbox.publish(in: c, type: eventType, key: order.orderID,
-                               data: try RawJSON(encoding: OrderEvent(order: snapshot, paymentIntentID: event.paymentIntentID,
-                                                                      reason: reason)),
+                               data: try OrderEvent(order: current, paymentIntentID: event.paymentIntentID, reason: reason).json(),
                                traceID: traceID, now: now)
         }
         func review(_ reason: String) throws -> (Outcome, String?) {
-            try OrderStore.transition(c, order.orderID, to: .needsReview, cause: cause, note: reason, now: now)
+            try move(to: .needsReview, note: reason)
             try publish("order.needs_review", reason: reason)
             return (.needsReview, reason)
         }
@@ -98,7 +104,7 @@ enum PaymentEvents {
                                       + "order is \(order.amount) \(order.currency)")
                 }
                 if status != .paid {
-                    try OrderStore.transition(c, order.orderID, to: .paid, cause: cause, note: nil, now: now)
+                    try move(to: .paid)
                     try publish("order.paid")
                 }
                 guard try OrderStore.commitStock(c, order.orderID) else {
@@ -108,7 +114,7 @@ enum PaymentEvents {
                               order.orderID, now, cause, event.paymentIntentID)
                 try c.execute("UPDATE orders SET payment_intent_id = COALESCE(?, payment_intent_id) WHERE order_id = ?",
                               event.paymentIntentID, order.orderID)
-                try OrderStore.transition(c, order.orderID, to: .fulfilled, cause: cause, note: nil, now: now)
+                try move(to: .fulfilled)
                 try publish("order.fulfilled")
                 return (.fulfilled, nil)
             case .expired, .canceled:
@@ -121,28 +127,28 @@ enum PaymentEvents {
             guard status == .awaitingPayment || status == .paymentFailed else {
                 return (.ignored, "processing does not apply to a \(status.rawValue) order")
             }
-            try OrderStore.transition(c, order.orderID, to: .processing, cause: cause, note: nil, now: now)
+            try move(to: .processing)
             return (.processing, nil)
         case .failed:
             guard status == .awaitingPayment || status == .processing else {
                 return (.ignored, "a failure does not apply to a \(status.rawValue) order")
             }
             let reason = event.failureMessage ?? event.failureCode ?? "the payment failed"
-            try OrderStore.transition(c, order.orderID, to: .paymentFailed, cause: cause, note: reason, now: now)
+            try move(to: .paymentFailed, note: reason)
             try publish("order.payment_failed", reason: reason)
             return (.paymentFailed, reason)
         case .canceled:
             guard [.awaitingPayment, .processing, .paymentFailed].contains(status) else {
                 return (.ignored, "cancellation does not apply to a \(status.rawValue) order")
             }
-            try OrderStore.transition(c, order.orderID, to: .canceled, cause: cause, note: nil, now: now)
+            try move(to: .canceled)
             try OrderStore.releaseReservation(c, order.orderID)
             return (.canceled, nil)
         case .expired:
             guard [.awaitingPayment, .processing, .paymentFailed].contains(status) else {
                 return (.ignored, "expiry does not apply to a \(status.rawValue) order")
             }
-            try OrderStore.transition(c, order.orderID, to: .expired, cause: cause, note: nil, now: now)
+            try move(to: .expired)
             try OrderStore.releaseReservation(c, order.orderID)
             try publish("order.expired", reason: "the checkout session expired")
             return (.expired, nil)
@@ -163,7 +169,7 @@ enum PaymentEvents {
             try OrderStore.releaseReservation(c, orderID)
             let snapshot = try OrderStore.load(c, orderID)!
             try outbox.publish(in: c, type: "order.expired", key: orderID,
-                               data: try RawJSON(encoding: OrderEvent(order: snapshot, reason: "not paid in time")), now: now)
+                               data: try OrderEvent(order: snapshot, reason: "not paid in time").json(), now: now)
         }
         return due.count
     }

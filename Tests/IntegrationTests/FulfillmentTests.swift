@@ -131,6 +131,14 @@ struct FulfillmentTests {
         let event = try JSONDecoder().decode(Wrapped.self, from: Data(payload.utf8)).data
         #expect(event.order.status == .fulfilled && event.order.orderID == order.orderID)
         #expect(event.paymentIntentID == succeeded.paymentIntentID)
+        // Each event carries the order as stored right after its transition (what orders.get reads back).
+        #expect(event.order == o, "order.fulfilled carries the stored order")
+        let paidPayload = try s.sql("fulfillment", "SELECT CAST(payload AS TEXT) FROM outbox_events WHERE type = 'order.paid'").joined()
+        let paid = try JSONDecoder().decode(Wrapped.self, from: Data(paidPayload.utf8)).data
+        var paidOrder = o
+        paidOrder.status = .paid
+        paidOrder.history.removeLast()
+        #expect(paid.order == paidOrder, "order.paid carries the order as it was once paid")
 
         // The same event again (Stripe redelivering it) and a second success for the order: nothing more happens.
         let outcomes = try s.publish([succeeded, ShopStack.payment("checkout.session.completed", order: order, paymentStatus: "paid")])

@@ -1,0 +1,57 @@
+import Messages
+import Wire
+
+extension OrderEvent {
+    /// The event's data as JSON, written field by field: the same object `RawJSON(encoding:)` produces
+    /// (keys sorted, nil fields left out), without building it through `Encodable`. Two of these are written
+    /// per paid order, and the generic encoder was a tenth of fulfillment's time.
+    func json() throws(WireError) -> RawJSON {
+        var w = JSONWriter(reservingCapacity: 512 + 128 * (order.history.count + order.items.count))
+        w.beginObject()
+        w.key("order")
+        order.write(to: &w)
+        if let paymentIntentID { w.field("payment_intent_id", paymentIntentID) }
+        if let reason { w.field("reason", reason) }
+        w.endObject()
+        return try RawJSON(validating: w.bytes)
+    }
+}
+
+extension Order {
+    /// Writes the order as an object with sorted keys, like its `Codable` form.
+    func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("amount", Int64(amount))
+        w.field("created_at", createdAt)
+        w.field("currency", currency)
+        w.field("email", email)
+        w.field("expires_at", expiresAt)
+        w.field("flow", flow.rawValue)
+        w.key("history")
+        w.beginArray()
+        for t in history {
+            w.beginObject()
+            w.field("at", t.at)
+            w.field("cause", t.cause)
+            if let note = t.note { w.field("note", note) }
+            w.field("status", t.status.rawValue)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("items")
+        w.beginArray()
+        for line in items {
+            w.beginObject()
+            w.field("amount", Int64(line.amount))
+            w.field("name", line.name)
+            w.field("quantity", Int64(line.quantity))
+            w.field("sku", line.sku)
+            w.field("unit_amount", Int64(line.unitAmount))
+            w.endObject()
+        }
+        w.endArray()
+        w.field("order_id", orderID)
+        w.field("status", status.rawValue)
+        w.endObject()
+    }
+}
