@@ -172,16 +172,18 @@ public final class Database: Sendable {
             if batch.isEmpty { return }
             var failure: SQLiteError?
             do {
-                try c.executeScript("BEGIN IMMEDIATE")
+                // Prepared once and cached, like every statement here: these run per write.
+                try c.execute("BEGIN IMMEDIATE")
                 for job in batch {
-                    try c.executeScript("SAVEPOINT job")
+                    try c.execute("SAVEPOINT job")
                     if job.run(c) {
-                        try c.executeScript("RELEASE job")
+                        try c.execute("RELEASE job")
                     } else {
-                        try c.executeScript("ROLLBACK TO job; RELEASE job")
+                        try c.execute("ROLLBACK TO job")
+                        try c.execute("RELEASE job")
                     }
                 }
-                try c.executeScript("COMMIT")
+                try c.execute("COMMIT")
             } catch {
                 failure = error
                 try? c.executeScript("ROLLBACK")
