@@ -11,8 +11,8 @@ import Wire
 /// Serves framed envelopes on a Unix socket.
 ///
 /// One accept thread, one reader thread per connection; handlers run inline on the reader (``Handler/inline``)
-/// or as tasks (``Handler/task``), and answers go back through the connection's non-blocking writer, so
-/// pipelined requests may be answered in any order. A bad frame or a misbehaving peer only ever costs its
+/// or as tasks started on the reader until they first suspend (``Handler/task``), and answers go back
+/// through the connection's non-blocking writer, so pipelined requests may be answered in any order. A bad frame or a misbehaving peer only ever costs its
 /// own connection.
 public final class MessageServer: Sendable {
     /// Limits and timeouts.
@@ -157,7 +157,7 @@ public final class MessageServer: Sendable {
         case .task(let body):
             let logger = self.logger
             let inFlight = self.inFlight
-            Task {
+            Task.immediate {
                 let reply: Envelope
                 do {
                     reply = envelope.reply(payload: try await body(request) ?? .emptyObject)

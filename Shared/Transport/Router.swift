@@ -22,7 +22,9 @@ public enum Handler: Sendable {
     /// Runs on the connection's reader thread. Only for work that never blocks and never suspends
     /// (answering `sys.ping`, echoing): it saves two thread hops per message.
     case inline(@Sendable (Request) throws -> RawJSON?)
-    /// Runs as a Swift task; may await storage, other services or Stripe.
+    /// Runs as a Swift task; may await storage, other services or Stripe. The task starts on the
+    /// reader thread (`Task.immediate`) and leaves it at its first suspension, which saves a thread hop
+    /// per message: the work before the first `await` (decoding, checks) must not block.
     case task(@Sendable (Request) async throws -> RawJSON?)
 }
 
