@@ -57,6 +57,7 @@ public final class Database: Sendable {
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             PRAGMA foreign_keys = ON;
+            PRAGMA temp_store = MEMORY;
             """)
         let mode = try w.queryOne("PRAGMA journal_mode")?.string("journal_mode")
         guard mode == "wal" else {
