@@ -109,6 +109,7 @@ public enum ServiceMain {
         let config = loadConfig(spec)
         let logger = Logger(service: spec.name, level: config.logLevel)
         UnixSocket.ignoreSIGPIPE()
+        Allocator.keepFreedMemory()
 
         // Signals are handled by a dispatch source, not an async-signal handler.
         let stopRequested = DispatchSemaphore(value: 0)
