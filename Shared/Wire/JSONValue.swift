@@ -92,3 +92,14 @@ extension JSONScanner {
         }
     }
 }
+
+/// A coding key for paths (array indexes, `super`) in ``JSONValueDecoder`` and ``JSONValueEncoder``.
+struct JSONCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = "\(intValue)"
+        self.intValue = intValue
+    }
+}

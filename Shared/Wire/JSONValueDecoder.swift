@@ -13,17 +13,6 @@ public enum JSONValueDecoder {
     }
 }
 
-/// A key for paths and nested containers.
-private struct PathKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) {
-        self.stringValue = "\(intValue)"
-        self.intValue = intValue
-    }
-}
-
 private struct TreeDecoder: Decoder {
     let value: JSONValue
     let codingPath: [any CodingKey]
@@ -142,7 +131,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        let key = PathKey(stringValue: "super")
+        let key = JSONCodingKey(stringValue: "super")
         return TreeDecoder(value: object.value(for: key.stringValue) ?? .null, codingPath: codingPath + [key])
     }
 
@@ -164,7 +153,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
 
-    private var path: [any CodingKey] { codingPath + [PathKey(intValue: currentIndex)] }
+    private var path: [any CodingKey] { codingPath + [JSONCodingKey(intValue: currentIndex)] }
 
     private func peek(_ type: Any.Type) throws -> JSONValue {
         guard !isAtEnd else {

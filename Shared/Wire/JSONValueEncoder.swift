@@ -72,16 +72,6 @@ private final class Slot {
     }
 }
 
-private struct EncoderKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) {
-        self.stringValue = "\(intValue)"
-        self.intValue = intValue
-    }
-}
-
 private struct TreeEncoder: Encoder {
     let slot: Slot
     let codingPath: [any CodingKey]
@@ -148,7 +138,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func superEncoder() -> any Encoder {
-        let key = EncoderKey(stringValue: "super")
+        let key = JSONCodingKey(stringValue: "super")
         return TreeEncoder(slot: child(Key(stringValue: key.stringValue)!), codingPath: codingPath + [key])
     }
 
@@ -175,7 +165,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
         return new
     }
 
-    private var nextPath: [any CodingKey] { codingPath + [EncoderKey(intValue: count)] }
+    private var nextPath: [any CodingKey] { codingPath + [JSONCodingKey(intValue: count)] }
 
     mutating func encodeNil() throws { append().content = .null }
     mutating func encode(_ value: Bool) throws { append().content = .bool(value) }
