@@ -7,7 +7,7 @@
 //   bench-orders run PORT SOCKET_DIR DATA_DIR N C SECRET
 //
 // Prints one JSON line: orders/s to fulfilled and to notified (N over first webhook sent to last fulfilment
-// / last email written), per-order webhook-to-fulfilment latency (send time recorded just before each
+// / last email written) and to recorded (last `delivered` row committed by the notifier), per-order webhook-to-fulfilment latency (send time recorded just before each
 // request is written; fulfilled_at is fulfillment's Unix ms), the HTTP round trip of the webhooks and any
 // non-200 answers.
 import Crypto
@@ -205,6 +205,16 @@ func run(port: UInt16, socketDir: String, dataDir: String, n: Int, concurrency: 
         usleep(10_000)
         emails = emlFiles(mailDir).count
     }
+    // The notifier records a delivery only after its file is durable: wait for those rows too.
+    var recorded = 0, lastRecordedMs: Int64 = 0
+    while Date() < deadline {
+        let row = sqlite(dataDir + "/notifier.sqlite",
+                         "SELECT COUNT(*), COALESCE(MAX(delivered_at), 0) FROM deliveries WHERE status = 'delivered'")
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
+        if row.count == 2 { recorded = Int(row[0]) ?? 0; lastRecordedMs = Int64(row[1]) ?? 0 }
+        if recorded >= n { break }
+        usleep(10_000)
+    }
     var lastMailMicros: Int64 = 0
     for name in emlFiles(mailDir) {
         var st = stat()
@@ -225,13 +235,16 @@ func run(port: UInt16, socketDir: String, dataDir: String, n: Int, concurrency: 
     let non200 = results.status.filter { $0 != 200 }.count
     let toFulfilled = Double(lastFulfilledMs * 1000 - sendStart) / 1e6
     let toNotified = Double(lastMailMicros - sendStart) / 1e6
+    let toRecorded = Double(lastRecordedMs * 1000 - sendStart) / 1e6
     print(String(format: #"{"label":"orders-e2e","orders":%d,"concurrency":%d,"create_per_s":%.0f,"send_seconds":%.3f,"#
                  + #""webhook_http_p50_ms":%.2f,"webhook_http_p99_ms":%.2f,"non_200":%d,"fulfilled":%d,"emails":%d,"#
                  + #""seconds_to_fulfilled":%.3f,"fulfilled_per_s":%.0f,"seconds_to_notified":%.3f,"notified_per_s":%.0f,"#
+                 + #""delivered_recorded":%d,"recorded_per_s":%.0f,"#
                  + #""latency_p50_ms":%.1f,"latency_p99_ms":%.1f,"latency_max_ms":%.1f}"#,
                  n, concurrency, Double(n) / createSeconds, Double(sendEnd - sendStart) / 1e6,
                  percentile(http, 0.5), percentile(http, 0.99), non200, latencies.count, emails,
                  toFulfilled, Double(latencies.count) / toFulfilled, toNotified, Double(emails) / toNotified,
+                 recorded, Double(recorded) / toRecorded,
                  percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.last ?? .nan))
 }
 
