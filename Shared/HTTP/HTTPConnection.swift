@@ -120,8 +120,9 @@ final class HTTPConnection: Sendable {
         }
     }
 
-    /// Applies the deadline of the current phase. Called by the loop a few times a second.
-    func expire(now: ContinuousClock.Instant, logger: (HTTPServer.TimeoutKind) -> Void) -> Next {
+    /// Applies the deadline of the current phase. Called by the loop a few times a second;
+    /// `onHandlerTimeout` runs when a handler overran (for the log).
+    func expire(now: ContinuousClock.Instant, onHandlerTimeout: () -> Void) -> Next {
         state.withLock { s in
             switch s.stage {
             case .reading:
@@ -139,7 +140,7 @@ final class HTTPConnection: Sendable {
                     : "request headers were not received in time"))
             case .handling:
                 guard let deadline = s.stageDeadline, now >= deadline else { return .wait }
-                logger(.handler)
+                onHandlerTimeout()
                 s.generation += 1
                 s.task?.cancel()
                 s.task = nil

@@ -33,9 +33,6 @@ public final class HTTPServer: Sendable {
     /// suspension, so it must never block; it may suspend as long as it likes (up to the handler timeout).
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
 
-    /// Which timeout fired, for the log.
-    enum TimeoutKind { case handler }
-
     /// The host given at creation: an IP literal or `localhost`.
     public let host: String
     /// Limits and timeouts.
@@ -326,7 +323,7 @@ public final class HTTPServer: Sendable {
         let now = ContinuousClock.now
         if ls.acceptPaused && ls.listenFD >= 0 { acceptAll(loop) }
         for connection in Array(ls.connections.values) {
-            let next = connection.expire(now: now) { _ in
+            let next = connection.expire(now: now) {
                 logger.error("HTTP handler timed out", ["http.connection": String(connection.token)])
             }
             act(next, on: connection, loop)
