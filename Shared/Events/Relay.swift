@@ -8,7 +8,7 @@ import Wire
 ///
 /// One loop per subscriber, so a subscriber that is down never delays another. Each round takes the due
 /// deliveries in publication order, at most one per key (so events about one order arrive in order),
-/// sends them pipelined on the subscriber's connection, and records every outcome in one transaction
+/// sends them as one batch on the subscriber's connection, and records every outcome in one transaction
 /// (committed while the next round is sent):
 /// acked -> `delivered`; nacked or timed out -> retried with capped exponential backoff and jitter, then
 /// `dead` after ``Options/maxAttempts`` or ``Options/maxAge``; subscriber unreachable -> left pending
@@ -147,31 +147,42 @@ public final class Relay: Sendable {
         await finishRecording()
     }
 
-    /// Sends a batch pipelined on the subscriber's connection and collects every outcome.
+    /// Sends a round as one batch on the subscriber's connection and collects every outcome, in the order of
+    /// `batch`. One write for the whole round, and one wake-up when its last ack arrives (or its deadline
+    /// passes), rather than a task, a write and a wake-up per delivery.
     private func send(_ batch: [Delivery], to client: MessageClient) async -> [(Delivery, Outcome)] {
-        await withTaskGroup(of: (Delivery, Outcome).self) { group in
-            for delivery in batch {
-                group.addTask { [options] in
-                    let payload: RawJSON
-                    do throws(WireError) { payload = try RawJSON(validating: delivery.payload) } catch {
-                        return (delivery, .failed("stored payload is not valid JSON: \(error.message)"))
-                    }
-                    let message = Envelope(kind: .event, type: delivery.type, traceID: delivery.traceID, payload: payload)
-                    do throws(ClientError) {
-                        _ = try await client.send(message, deadline: options.deliveryDeadline, waitForConnection: false)
-                        return (delivery, .delivered)
-                    } catch {
-                        switch error.code {
-                        case .remote: return (delivery, .failed("\(error.remote?.code ?? "error"): \(error.remote?.message ?? "")"))
-                        case .deadlineExceeded: return (delivery, .failed("no ack before the deadline"))
-                        case .unavailable, .protocolViolation: return (delivery, .unreachable(error.message))
-                        }
-                    }
-                }
+        // A stored payload that is not JSON fails its delivery without being sent.
+        var outcomes: [Outcome?] = Array(repeating: nil, count: batch.count)
+        var messages: [Envelope] = []
+        var sentIndices: [Int] = []
+        messages.reserveCapacity(batch.count)
+        sentIndices.reserveCapacity(batch.count)
+        for (index, delivery) in batch.enumerated() {
+            do throws(WireError) {
+                let payload = try RawJSON(validating: delivery.payload)
+                messages.append(Envelope(kind: .event, type: delivery.type, traceID: delivery.traceID, payload: payload))
+                sentIndices.append(index)
+            } catch {
+                outcomes[index] = .failed("stored payload is not valid JSON: \(error.message)")
             }
-            var all: [(Delivery, Outcome)] = []
-            for await r in group { all.append(r) }
-            return all
+        }
+        let replies = await client.sendAll(messages, deadline: options.deliveryDeadline, waitForConnection: false)
+        for (index, reply) in zip(sentIndices, replies) {
+            outcomes[index] = Self.outcome(of: reply)
+        }
+        return zip(batch, outcomes).map { delivery, outcome in (delivery, outcome!) }
+    }
+
+    /// What one answer (or its absence) means for a delivery.
+    static func outcome(of reply: Result<Envelope, ClientError>) -> Outcome {
+        switch reply {
+        case .success: .delivered
+        case .failure(let error):
+            switch error.code {
+            case .remote: .failed("\(error.remote?.code ?? "error"): \(error.remote?.message ?? "")")
+            case .deadlineExceeded: .failed("no ack before the deadline")
+            case .unavailable, .protocolViolation: .unreachable(error.message)
+            }
         }
     }
 

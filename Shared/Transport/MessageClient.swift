@@ -68,6 +68,38 @@ public final class MessageClient: Sendable {
         }
     }
 
+    /// Sends several requests or events at once and waits until every one is answered or has failed.
+    ///
+    /// The frames go out in one write and the caller is resumed once, when the last reply arrives (or the
+    /// deadline passes), instead of once per message: the way to send a burst, such as a round of the event
+    /// relay. Each message fails or succeeds on its own, exactly as with ``send(_:deadline:waitForConnection:)``:
+    /// an error reply is ``ClientError/Code/remote``, a reply missing at the deadline is
+    /// ``ClientError/Code/deadlineExceeded``, and a connection that cannot be opened or breaks fails every
+    /// message not yet answered with ``ClientError/Code/unavailable``.
+    ///
+    /// - Parameters:
+    ///   - messages: sent in this order; an empty array returns at once.
+    ///   - deadline: for the whole batch; the client's default deadline when nil.
+    ///   - waitForConnection: as for ``send(_:deadline:waitForConnection:)``.
+    /// - Returns: one result per message, in the order of `messages`.
+    public func sendAll(_ messages: [Envelope], deadline: Duration? = nil,
+                        waitForConnection: Bool = true) async -> [Result<Envelope, ClientError>] {
+        if messages.isEmpty { return [] }
+        let due = ContinuousClock.now + (deadline ?? defaultDeadline)
+        let connection: ClientConnection
+        do throws(ClientError) {
+            connection = try await self.connection(before: waitForConnection ? due : .now)
+        } catch {
+            return Array(repeating: .failure(error), count: messages.count)
+        }
+        return await connection.callAll(messages, due: due).map { reply in
+            if case .success(let envelope) = reply, let error = envelope.error {
+                return .failure(ClientError(.remote, error.message, remote: error))
+            }
+            return reply
+        }
+    }
+
     /// Calls `type` with an encodable payload and decodes the reply as `Out`.
     public func call<Out: Decodable>(_ type: String, _ payload: some Encodable, traceID: String? = nil,
                                      as: Out.Type = Out.self, deadline: Duration? = nil) async throws(ClientError) -> Out {
@@ -127,8 +159,66 @@ public final class MessageClient: Sendable {
 
 /// One client-side connection: the pending calls, and a reader thread that matches replies to them
 /// and expires calls whose deadline passed.
+///
+/// A call of ``send`` waits for its own reply; a batch of ``sendAll`` has one slot per message and one
+/// continuation, resumed when its last slot is filled. Either way every message sent is one entry of
+/// ``Pending/waiters``, keyed by message id, and every waiter is resumed exactly once: by its reply, by
+/// ``expireOverdue()`` or by ``fail(_:)``, whichever removes the entry (or fills the last slot) first.
 final class ClientConnection: Sendable {
-    typealias Waiter = CheckedContinuation<Result<Envelope, ClientError>, Never>
+    typealias Reply = Result<Envelope, ClientError>
+
+    /// The replies of one batch, filled in by whoever removes its entries from ``Pending/waiters``.
+    /// Touched only with `pending` locked; it never leaves the lock.
+    private final class Batch {
+        let continuation: CheckedContinuation<[Reply], Never>
+        private var replies: [Reply?]
+        private var remaining: Int
+
+        init(_ continuation: CheckedContinuation<[Reply], Never>, count: Int) {
+            self.continuation = continuation
+            replies = Array(repeating: nil, count: count)
+            remaining = count
+        }
+
+        /// Fills slot `index`; returns every reply once the last slot is filled.
+        func fill(_ index: Int, with reply: Reply) -> [Reply]? {
+            replies[index] = reply
+            remaining -= 1
+            return remaining == 0 ? replies.map { $0! } : nil
+        }
+    }
+
+    /// Who waits for the reply to one message.
+    private enum Waiter {
+        /// A call of ``call(_:due:)``.
+        case single(CheckedContinuation<Reply, Never>)
+        /// Slot `index` of a batch of ``callAll(_:due:)``.
+        case slot(Batch, index: Int)
+
+        /// Records `reply`; returns the resumption to perform once the lock is released, if one is due.
+        func complete(with reply: Reply) -> Resumption? {
+            switch self {
+            case .single(let continuation):
+                .single(continuation, reply)
+            case .slot(let batch, let index):
+                batch.fill(index, with: reply).map { Resumption.batch(batch.continuation, $0) }
+            }
+        }
+    }
+
+    /// A continuation and what to resume it with: taken out under the lock, performed after it.
+    private enum Resumption {
+        case single(CheckedContinuation<Reply, Never>, Reply)
+        case batch(CheckedContinuation<[Reply], Never>, [Reply])
+
+        func resume() {
+            switch self {
+            case .single(let continuation, let reply): continuation.resume(returning: reply)
+            case .batch(let continuation, let replies): continuation.resume(returning: replies)
+            }
+        }
+    }
+
     private struct Pending {
         var waiters: [String: (waiter: Waiter, due: ContinuousClock.Instant)] = [:]
         var dead: ClientError?
@@ -143,18 +233,51 @@ final class ClientConnection: Sendable {
 
     var isDead: Bool { pending.withLock { $0.dead != nil } }
 
+    /// Messages sent and not yet answered (a batch counts each of its messages).
     var pendingCount: Int { pending.withLock { $0.waiters.count } }
 
-    func call(_ message: Envelope, due: ContinuousClock.Instant) async -> Result<Envelope, ClientError> {
+    func call(_ message: Envelope, due: ContinuousClock.Instant) async -> Reply {
         let frame = message.frame()
-        return await withCheckedContinuation { (waiter: Waiter) in
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Reply, Never>) in
             let refused: ClientError? = pending.withLock { p in
                 if let dead = p.dead { return dead }
-                p.waiters[message.id] = (waiter, due)
+                p.waiters[message.id] = (.single(continuation), due)
                 return nil
             }
-            if let refused { waiter.resume(returning: .failure(refused)); return }
+            if let refused { continuation.resume(returning: .failure(refused)); return }
             if !connection.send(frame) {
+                fail(ClientError(.unavailable, "connection lost while sending"))
+            }
+        }
+    }
+
+    /// Sends every message in one write and waits for all their replies; one result per message, in order.
+    func callAll(_ messages: [Envelope], due: ContinuousClock.Instant) async -> [Reply] {
+        if messages.isEmpty { return [] }
+        // Frames are self-delimiting: the batch is their concatenation.
+        var bytes: [UInt8] = []
+        for message in messages { bytes.append(contentsOf: message.frame()) }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[Reply], Never>) in
+            let early: Resumption? = pending.withLock { p in
+                if let dead = p.dead {
+                    return .batch(continuation, Array(repeating: .failure(dead), count: messages.count))
+                }
+                let batch = Batch(continuation, count: messages.count)
+                var done: Resumption?
+                for (index, message) in messages.enumerated() {
+                    if p.waiters[message.id] != nil {
+                        // Ids are unique by construction; should one repeat, its replies could not be told
+                        // apart: fail this slot at once rather than leave a waiter nobody resumes.
+                        let refused = ClientError(.protocolViolation, "message id \(message.id) is already in flight")
+                        done = Waiter.slot(batch, index: index).complete(with: .failure(refused))
+                        continue
+                    }
+                    p.waiters[message.id] = (.slot(batch, index: index), due)
+                }
+                return done
+            }
+            if let early { early.resume(); return }
+            if !connection.send(bytes) {
                 fail(ClientError(.unavailable, "connection lost while sending"))
             }
         }
@@ -162,13 +285,13 @@ final class ClientConnection: Sendable {
 
     /// Fails every pending call and marks the connection dead; the client opens a new one next time.
     func fail(_ error: ClientError) {
-        let waiters = pending.withLock { p -> [Waiter] in
+        let resumptions = pending.withLock { p -> [Resumption] in
             if p.dead == nil { p.dead = error }
             defer { p.waiters.removeAll() }
-            return p.waiters.values.map(\.waiter)
+            return p.waiters.values.compactMap { $0.waiter.complete(with: .failure(error)) }
         }
         connection.shutdownBoth()
-        for w in waiters { w.resume(returning: .failure(error)) }
+        for r in resumptions { r.resume() }
     }
 
     private func readLoop(maxFrameBytes: Int) {
@@ -184,8 +307,9 @@ final class ClientConnection: Sendable {
                 fail(ClientError(.unavailable, "server closed the connection: \(envelope.error?.message ?? "no reason given")"))
                 return false
             }
-            let waiter = pending.withLock { $0.waiters.removeValue(forKey: replyTo)?.waiter }
-            waiter?.resume(returning: .success(envelope))  // No waiter: its deadline already passed.
+            // No waiter: its deadline already passed. A batch slot resumes nobody until the batch's last one.
+            let resumption = pending.withLock { $0.waiters.removeValue(forKey: replyTo)?.waiter.complete(with: .success(envelope)) }
+            resumption?.resume()
             return true
         }
         let reason: String = switch end {
@@ -200,14 +324,15 @@ final class ClientConnection: Sendable {
 
     private func expireOverdue() {
         let now = ContinuousClock.now
-        let expired = pending.withLock { p -> [Waiter] in
-            var out: [Waiter] = []
+        let overdue = ClientError(.deadlineExceeded, "no reply before the deadline")
+        let expired = pending.withLock { p -> [Resumption] in
+            var out: [Resumption] = []
             for (id, entry) in p.waiters where entry.due <= now {
-                out.append(entry.waiter)
                 p.waiters[id] = nil
+                if let r = entry.waiter.complete(with: .failure(overdue)) { out.append(r) }
             }
             return out
         }
-        for w in expired { w.resume(returning: .failure(ClientError(.deadlineExceeded, "no reply before the deadline"))) }
+        for r in expired { r.resume() }
     }
 }

@@ -81,4 +81,127 @@ struct ClientTests {
         let reply = try await client.send(.request("sys.ping"), deadline: .seconds(3))
         #expect(reply.error == nil)
     }
+
+    // MARK: sendAll
+
+    /// The notifier, and a client for it, closed when the test ends.
+    private func notifier(in dir: TemporaryDirectory) throws -> (ServiceProcess, MessageClient) {
+        let service = try ServiceProcess("notifier", environment: ServiceProcess.environment(in: dir), logDirectory: dir)
+        return (service, MessageClient(socketPath: service.socketPath))
+    }
+
+    @Test("sendAll: replies answered out of order land in the slot of their own message")
+    func sendAllOutOfOrder() async throws {
+        let dir = try TemporaryDirectory()
+        let (service, client) = try notifier(in: dir)
+        defer { client.close(); withExtendedLifetime(service) {} }
+        // The service answers each as its delay ends: 0, then 150, then 300 ms.
+        let messages: [Envelope] = [try delayed(300), try delayed(0), try delayed(150), .request("sys.ping")]
+        let results = await client.sendAll(messages, deadline: .seconds(5))
+        try #require(results.count == messages.count)
+        for (message, result) in zip(messages, results) {
+            let reply = try result.get()
+            #expect(reply.replyTo == message.id)
+            #expect(reply.error == nil)
+        }
+        #expect(client.inFlightCount == 0)
+    }
+
+    @Test("sendAll: an error reply fails only its own slot, as remote with the service's code")
+    func sendAllRemoteError() async throws {
+        let dir = try TemporaryDirectory()
+        let (service, client) = try notifier(in: dir)
+        defer { client.close(); withExtendedLifetime(service) {} }
+        let messages: [Envelope] = [.request("sys.ping"), .request("nope"), .request("sys.ping")]
+        let results = await client.sendAll(messages)
+        try #require(results.count == 3)
+        #expect((try? results[0].get())?.replyTo == messages[0].id)
+        #expect((try? results[2].get())?.replyTo == messages[2].id)
+        guard case .failure(let error) = results[1] else {
+            Issue.record("an error reply must be a failure")
+            return
+        }
+        #expect(error.code == .remote)
+        #expect(error.remote?.code == "unknown_type")
+    }
+
+    @Test("sendAll: the deadline fails the unanswered slots only; the connection stays usable")
+    func sendAllDeadline() async throws {
+        let dir = try TemporaryDirectory()
+        let (service, client) = try notifier(in: dir)
+        defer { client.close(); withExtendedLifetime(service) {} }
+        let messages: [Envelope] = [try delayed(3_000), .request("sys.ping"), try delayed(3_000)]
+        let started = ContinuousClock.now
+        let results = await client.sendAll(messages, deadline: .milliseconds(300))
+        #expect(ContinuousClock.now - started < .seconds(2), "the batch must end at its deadline, not at the slow replies")
+        try #require(results.count == 3)
+        #expect((try? results[1].get())?.replyTo == messages[1].id)
+        for index in [0, 2] {
+            guard case .failure(let error) = results[index] else {
+                Issue.record("slot \(index) has no reply before the deadline and must fail")
+                continue
+            }
+            #expect(error.code == .deadlineExceeded)
+        }
+        #expect(client.inFlightCount == 0)
+        let reply = try await client.send(.request("sys.ping"), deadline: .seconds(2))
+        #expect(reply.error == nil)
+    }
+
+    @Test("sendAll: no service and no waiting: every slot unavailable, at once")
+    func sendAllUnavailable() async throws {
+        let dir = try TemporaryDirectory()
+        let client = MessageClient(socketPath: dir.file("missing.sock"))
+        defer { client.close() }
+        let started = ContinuousClock.now
+        let results = await client.sendAll([.request("sys.ping"), .request("sys.ping"), .request("sys.ping")],
+                                           deadline: .seconds(10), waitForConnection: false)
+        #expect(ContinuousClock.now - started < .seconds(2), "without waiting for a connection the batch must not wait for its deadline")
+        #expect(results.count == 3)
+        for result in results {
+            guard case .failure(let error) = result else {
+                Issue.record("a call to a missing service must fail")
+                continue
+            }
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("no socket"))
+        }
+    }
+
+    @Test("sendAll: an empty batch returns no results at once")
+    func sendAllEmpty() async throws {
+        let dir = try TemporaryDirectory()
+        let client = MessageClient(socketPath: dir.file("missing.sock"))
+        defer { client.close() }
+        let started = ContinuousClock.now
+        let results = await client.sendAll([], deadline: .seconds(10))
+        #expect(results.isEmpty)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test("sendAll: a peer killed mid-batch fails the unanswered slots as unavailable and keeps the answered ones")
+    func sendAllDroppedPeer() async throws {
+        let dir = try TemporaryDirectory()
+        let (service, client) = try notifier(in: dir)
+        defer { client.close() }
+        let messages: [Envelope] = [.request("sys.ping"), try delayed(5_000)]
+        let batch = Task { await client.sendAll(messages, deadline: .seconds(10)) }
+        // Readiness signal: the ping is answered and only the slow call is still in flight.
+        let limit = ContinuousClock.now + .seconds(5)
+        while client.inFlightCount != 1 {
+            try #require(ContinuousClock.now < limit, "the batch never reached one call in flight")
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let crashedAt = ContinuousClock.now
+        service.crash()
+        let results = await batch.value
+        #expect(ContinuousClock.now - crashedAt < .seconds(3), "pending slots must fail when the peer vanishes, not at their deadline")
+        try #require(results.count == 2)
+        #expect((try? results[0].get())?.replyTo == messages[0].id)
+        guard case .failure(let error) = results[1] else {
+            Issue.record("the call to a killed service should fail")
+            return
+        }
+        #expect(error.code == .unavailable)
+    }
 }
