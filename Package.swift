@@ -75,7 +75,7 @@ let package = Package(
                     exclude: ["Scripts"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
+        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
                     path: "Tests/IntegrationTests", exclude: ["Scripts"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -46,8 +46,9 @@ enum PaymentsService {
         router.on(PaymentMessages.verifyCheckoutSession, VerifyCheckoutSessionRequest.self) { request, r in
             try await verification.verifyCheckoutSession(r, traceID: request.traceID)
         }
-        router.on(PaymentMessages.webhook, WebhookRequest.self) { request, r in
-            try await intake.receive(r, traceID: request.traceID)
+        // Answered from the database writer's thread the moment the event is durable (no task hop).
+        router.onDeferred(PaymentMessages.webhook, WebhookRequest.self) { request, r, completion in
+            intake.receive(r, traceID: request.traceID, completion: completion)
         }
 
         let stripeCheck = HealthCheck(name: "stripe", severity: .degraded) {

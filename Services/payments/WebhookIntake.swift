@@ -18,7 +18,21 @@ struct WebhookIntake: Sendable {
     var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
     /// One webhook delivery: the raw bytes and the `Stripe-Signature` header exactly as received.
-    func receive(_ request: WebhookRequest, traceID: String?) async throws(WireError) -> WebhookReply {
+    /// Checks run on the caller's thread; `completion` gets the verdict once the event is durably recorded,
+    /// on the database writer's thread (see ``Database/write(_:then:)``).
+    func receive(_ request: WebhookRequest, traceID: String?,
+                 completion: @escaping @Sendable (Result<WebhookReply, WireError>) -> Void) {
+        do throws(WireError) {
+            let (event, bytes) = try verify(request, traceID: traceID)
+            store(event, outcome: try map(event, source: "webhook"), body: bytes, source: "webhook", traceID: traceID,
+                  completion: completion)
+        } catch {
+            completion(.failure(error))
+        }
+    }
+
+    /// The signed event, or why it is refused.
+    private func verify(_ request: WebhookRequest, traceID: String?) throws(WireError) -> (Stripe.Event, [UInt8]) {
         guard let body = Data(base64Encoded: request.bodyBase64) else {
             throw .invalidArgument("body_base64: not valid base64")
         }
@@ -42,14 +56,20 @@ struct WebhookIntake: Sendable {
             throw .invalidPayload("the signed body is not a Stripe event (needs id, type and data)")
         }
         guard event.id.hasPrefix("evt_") else { throw .invalidPayload("event id '\(event.id.prefix(64))' does not start with evt_") }
-        return try await record(event, body: bytes, source: "webhook", traceID: traceID)
+        return (event, bytes)
     }
 
     /// Stores `event` (once) with the payment event it derives, then wakes the relay.
     func record(_ event: Stripe.Event, body: [UInt8]?, source: String, traceID: String?) async throws(WireError) -> WebhookReply {
-        let outcome: PaymentEventMapping.Outcome
+        let outcome = try map(event, source: source)
+        return try await withCheckedContinuation { continuation in
+            store(event, outcome: outcome, body: body, source: source, traceID: traceID) { continuation.resume(returning: $0) }
+        }.get()
+    }
+
+    private func map(_ event: Stripe.Event, source: String) throws(WireError) -> PaymentEventMapping.Outcome {
         do {
-            outcome = try PaymentEventMapping.map(event, source: source) { intentID in
+            return try PaymentEventMapping.map(event, source: source) { intentID in
                 try database.readSync { c in
                     try c.queryOne("SELECT order_id FROM payments WHERE payment_intent_id = ?", intentID)?.string("order_id")
                 }
@@ -57,46 +77,64 @@ struct WebhookIntake: Sendable {
         } catch {
             throw .invalidPayload("the \(event.type) event's object did not decode: \(error)")
         }
-        return try await store(id: event.id, type: event.type, created: event.created, body: body, source: source,
-                               outcome: outcome, traceID: traceID)
+    }
+
+    private func store(_ event: Stripe.Event, outcome: PaymentEventMapping.Outcome, body: [UInt8]?, source: String,
+                       traceID: String?, completion: @escaping @Sendable (Result<WebhookReply, WireError>) -> Void) {
+        store(id: event.id, type: event.type, created: event.created, body: body, source: source, outcome: outcome,
+              traceID: traceID, completion: completion)
     }
 
     /// Publishes a verdict seen on a return page (id `return:<object id>`), unless already recorded.
     func recordVerdict(_ payment: PaymentEvent, type: String, traceID: String?) async throws(WireError) {
-        _ = try await store(id: payment.stripeEventID, type: type, created: payment.stripeCreated, body: nil,
-                            source: payment.source, outcome: .publish(payment), traceID: traceID)
+        _ = try await withCheckedContinuation { continuation in
+            store(id: payment.stripeEventID, type: type, created: payment.stripeCreated, body: nil, source: payment.source,
+                  outcome: .publish(payment), traceID: traceID) { continuation.resume(returning: $0) }
+        }.get()
     }
 
+    /// Records the event and its outbox event in one transaction; `completion` runs on the writer's thread
+    /// after the commit, so it stays short.
     private func store(id: String, type: String, created: Int64, body: [UInt8]?, source: String,
-                       outcome: PaymentEventMapping.Outcome, traceID: String?) async throws(WireError) -> WebhookReply {
-        let (label, orderID, data): (String, String?, RawJSON?) = switch outcome {
-        case .publish(let payment): ("published", payment.orderID, try RawJSON(encoding: payment))
-        case .ignored: ("ignored", nil, nil)
-        case .unmatched: ("unmatched", nil, nil)
-        }
-        let outbox = self.outbox
-        let fresh: Bool
-        do {
-            fresh = try await database.write { c in
-                let inserted = try c.execute("""
-                    INSERT OR IGNORE INTO stripe_events(event_id, type, created, received_at, source, order_id, outcome, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, id, type, created, Envelope.now(), source, orderID, label, body)
-                guard inserted == 1 else { return false }
-                if let data, let orderID {
-                    try outbox.publish(in: c, type: type, key: orderID, data: data, traceID: traceID, eventID: id)
-                }
-                return true
+                       outcome: PaymentEventMapping.Outcome, traceID: String?,
+                       completion: @escaping @Sendable (Result<WebhookReply, WireError>) -> Void) {
+        let (label, orderID, data): (String, String?, RawJSON?)
+        do throws(WireError) {
+            (label, orderID, data) = switch outcome {
+            case .publish(let payment): ("published", payment.orderID, try RawJSON(encoding: payment))
+            case .ignored: ("ignored", nil, nil)
+            case .unmatched: ("unmatched", nil, nil)
             }
         } catch {
-            logger.error("could not record a Stripe event", ["stripe.event_id": id, "error": "\(error)"])
-            throw .unavailable("the event could not be recorded; retry later")
+            completion(.failure(error))
+            return
         }
-        if fresh {
-            outbox.wake()
-            if case .unmatched(let why) = outcome { logger.warn("Stripe event matches no order", ["stripe.event_id": id, "reason": why]) }
-            logger.debug("Stripe event recorded", ["stripe.event_id": id, "stripe.type": type, "outcome": label, "source": source])
-        }
-        return WebhookReply(outcome: fresh ? "accepted" : "duplicate", eventID: id, type: type)
+        let (outbox, logger) = (self.outbox, self.logger)
+        database.write({ c in
+            let inserted = try c.execute("""
+                INSERT OR IGNORE INTO stripe_events(event_id, type, created, received_at, source, order_id, outcome, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, id, type, created, Envelope.now(), source, orderID, label, body)
+            guard inserted == 1 else { return false }
+            if let data, let orderID {
+                try outbox.publish(in: c, type: type, key: orderID, data: data, traceID: traceID, eventID: id)
+            }
+            return true
+        }, then: { result in
+            let fresh: Bool
+            switch result {
+            case .success(let inserted): fresh = inserted
+            case .failure(let error):
+                logger.error("could not record a Stripe event", ["stripe.event_id": id, "error": "\(error)"])
+                completion(.failure(.unavailable("the event could not be recorded; retry later")))
+                return
+            }
+            if fresh {
+                outbox.wake()
+                if case .unmatched(let why) = outcome { logger.warn("Stripe event matches no order", ["stripe.event_id": id, "reason": why]) }
+                logger.debug("Stripe event recorded", ["stripe.event_id": id, "stripe.type": type, "outcome": label, "source": source])
+            }
+            completion(.success(WebhookReply(outcome: fresh ? "accepted" : "duplicate", eventID: id, type: type)))
+        })
     }
 }

@@ -29,20 +29,32 @@ public struct Inbox: Sendable {
                         _ handler: @escaping @Sendable (Connection, ConsumedEvent) throws -> Void) {
         let database = self.database
         let outbox = self.outbox
-        router.register(type, .task { request in
-            let header = try request.decode(EventHeader.self)
-            let event = ConsumedEvent(type: request.type, header: header, traceID: request.traceID,
+        // Deferred: the ack goes out from the database writer's thread as soon as the commit returns.
+        router.register(type, .deferred { request, responder in
+            let event: ConsumedEvent
+            do throws(WireError) {
+                let header = try request.decode(EventHeader.self)
+                event = ConsumedEvent(type: request.type, header: header, traceID: request.traceID,
                                       payload: request.payload ?? .emptyObject)
-            let applied = try await database.write { c in
+            } catch {
+                responder.fail(error)
+                return
+            }
+            let header = event.header
+            database.write({ c in
                 let fresh = try c.execute("""
                     INSERT OR IGNORE INTO inbox_events(event_id, type, publisher, received_at) VALUES (?, ?, ?, ?)
                     """, header.eventID, request.type, header.publisher, Envelope.now())
                 guard fresh == 1 else { return false }
                 try handler(c, event)
                 return true
-            }
-            if applied { outbox?.wake() }
-            return try RawJSON(encoding: Ack(status: applied ? "applied" : "duplicate"))
+            }, then: { result in
+                responder.answer {
+                    let applied = try result.get()
+                    if applied { outbox?.wake() }
+                    return try RawJSON(encoding: Ack(status: applied ? "applied" : "duplicate"))
+                }
+            })
         })
     }
 }

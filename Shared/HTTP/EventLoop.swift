@@ -105,19 +105,22 @@ final class EventLoop: Sendable {
             let n = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32(capacity), timeout) }
             if n < 0 && errno != EINTR { fatalError("epoll_wait failed: \(String(cString: strerror(errno)))") }
             var wokenByJobs = false
-            for i in 0..<max(0, Int(n)) {
-                let token = events[i].data.u64
-                if token == Self.wakeToken {
-                    wokenByJobs = true
-                    continue
+            // Messages that handlers send to services during this round leave in one write per connection.
+            FramedConnection.coalescingSends {
+                for i in 0..<max(0, Int(n)) {
+                    let token = events[i].data.u64
+                    if token == Self.wakeToken {
+                        wokenByJobs = true
+                        continue
+                    }
+                    handle(token, Readiness(rawValue: events[i].events))
                 }
-                handle(token, Readiness(rawValue: events[i].events))
+                if wokenByJobs {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                }
+                runJobs()
             }
-            if wokenByJobs {
-                var value: UInt64 = 0
-                _ = read(wakeFD, &value, 8)
-            }
-            runJobs()
             let now = ContinuousClock.now
             if now - lastTick >= tickInterval {
                 lastTick = now

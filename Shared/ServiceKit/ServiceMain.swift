@@ -142,7 +142,10 @@ public enum ServiceMain {
                 fail("SHOP_DATA_DIR: \(error)")
             }
             do {
-                database = try Database(path: config.databasePath(of: spec.name), migrations: migrations)
+                var options = Database.Options()
+                // Replies answered from write completions (webhook intake, event acks) leave in one write per batch.
+                options.aroundCompletions = { FramedConnection.coalescingSends($0) }
+                database = try Database(path: config.databasePath(of: spec.name), migrations: migrations, options: options)
             } catch {
                 fail("cannot open database: \(error)")
             }

@@ -16,6 +16,9 @@ public final class Database: Sendable {
         public var busyTimeoutMs: Int32 = 5_000
         /// Most writes committed together.
         public var maxBatch = 512
+        /// Wraps the completion callbacks of one committed batch, which run back to back on the writer's
+        /// thread. Services pass `FramedConnection.coalescingSends` so a batch's replies leave in one write.
+        public var aroundCompletions: @Sendable (() -> Void) -> Void = { $0() }
 
         public init() {}
     }
@@ -127,6 +130,15 @@ public final class Database: Sendable {
         return try result.withLock { $0! }.get()
     }
 
+    /// Callback form of ``write(_:)``: `completion` gets the result once the transaction is durably
+    /// committed (or failed), on the writer's thread, right after the commit. It must be quick and must
+    /// never block: the next batch waits for it. It saves the hop through Swift's task pool that resuming
+    /// an `await` costs, for callers that only forward the result (answering a message).
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T,
+                                   then completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        enqueue(body, completion: completion)
+    }
+
     private func enqueue<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T,
                                       completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let box = ResultBox<T>()
@@ -189,7 +201,9 @@ public final class Database: Sendable {
                 failure = error
                 try? c.executeScript("ROLLBACK")
             }
-            for job in batch { job.complete(failure) }
+            options.aroundCompletions {
+                for job in batch { job.complete(failure) }
+            }
         }
     }
 

@@ -25,6 +25,8 @@ public final class FramedConnection: Sendable {
         var pending: [UInt8] = []
         var offset = 0
         var flushing = false
+        /// Held by a ``coalescingSends(_:)`` scope: frames queue up and go out in one write at its end.
+        var corked = false
         var closed = false
         var queued: Int { pending.count - offset }
     }
@@ -45,9 +47,10 @@ public final class FramedConnection: Sendable {
     @discardableResult
     public func send(_ bytes: [UInt8]) -> Bool {
         var startFlusher = false
+        let batch = SendBatch.current
         let accepted: Bool = out.withLock { o in
             if o.closed { return false }
-            if o.flushing {
+            if o.flushing || o.corked {
                 if o.queued + bytes.count > maxPendingBytes {
                     // The peer is not reading: drop it rather than grow without bound.
                     o.closed = true
@@ -55,6 +58,12 @@ public final class FramedConnection: Sendable {
                     return false
                 }
                 o.pending.append(contentsOf: bytes)
+                return true
+            }
+            if let batch {
+                o.corked = true
+                o.pending.append(contentsOf: bytes)  // empty: nothing is queued when neither flushing nor corked
+                batch.hold(self)
                 return true
             }
             let written = bytes.withUnsafeBytes { writeNow($0) }
@@ -75,6 +84,33 @@ public final class FramedConnection: Sendable {
             Threads.spawn(name: "shop-flush") { [self] in flushLoop() }
         }
         return accepted
+    }
+
+    /// Ends a ``coalescingSends(_:)`` hold: writes what queued up meanwhile, handing any rest to a flusher.
+    func uncork() {
+        let startFlusher: Bool = out.withLock { o in
+            o.corked = false
+            if o.closed || o.flushing || o.offset == o.pending.count { return false }
+            let n = o.pending.withUnsafeBytes { writeNow(UnsafeRawBufferPointer(rebasing: $0[o.offset...])) }
+            if n < 0 {
+                o.closed = true
+                o.pending = []
+                o.offset = 0
+                shutdown(fd, Int32(SHUT_RDWR))
+                return false
+            }
+            o.offset += n
+            if o.offset == o.pending.count {
+                o.pending.removeAll(keepingCapacity: o.pending.capacity <= 1 << 16)
+                o.offset = 0
+                return false
+            }
+            o.flushing = true
+            return true
+        }
+        if startFlusher {
+            Threads.spawn(name: "shop-flush") { [self] in flushLoop() }
+        }
     }
 
     /// Writes as much as the socket takes without blocking. Returns bytes written, or -1 on a hard error.
@@ -192,12 +228,17 @@ public final class FramedConnection: Sendable {
             }
             waitedForPartial = 0
             decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            while true {
-                let frame: ArraySlice<UInt8>?
-                do { frame = try decoder.next() } catch { return .frameError(error) }
-                guard let frame else { break }
-                if !onFrame(frame) { return .stoppedByHandler }
+            // Answers sent while handling the frames of one read leave together.
+            var end: EndReason?
+            Self.coalescingSends {
+                while true {
+                    let frame: ArraySlice<UInt8>?
+                    do throws(FrameError) { frame = try decoder.next() } catch { end = .frameError(error); return }
+                    guard let frame else { return }
+                    if !onFrame(frame) { end = .stoppedByHandler; return }
+                }
             }
+            if let end { return end }
             if idleTickMs != nil { onTick() }
         }
     }

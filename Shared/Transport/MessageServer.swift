@@ -10,8 +10,9 @@ import Wire
 
 /// Serves framed envelopes on a Unix socket.
 ///
-/// One accept thread, one reader thread per connection; handlers run inline on the reader (``Handler/inline``)
-/// or as tasks started on the reader until they first suspend (``Handler/task``), and answers go back
+/// One accept thread, one reader thread per connection; handlers run inline on the reader (``Handler/inline``),
+/// as tasks started on the reader until they first suspend (``Handler/task``), or start on the reader and
+/// answer from a callback on another thread (``Handler/deferred``), and answers go back
 /// through the connection's non-blocking writer, so pipelined requests may be answered in any order. A bad frame or a misbehaving peer only ever costs its
 /// own connection.
 public final class MessageServer: Sendable {
@@ -168,6 +169,18 @@ public final class MessageServer: Sendable {
                 pending.leave()
                 inFlight.leave()
             }
+        case .deferred(let body):
+            let logger = self.logger
+            let inFlight = self.inFlight
+            body(request, Responder { [self] result in
+                let reply = switch result {
+                case .success(let payload): envelope.reply(payload: payload ?? .emptyObject)
+                case .failure(let error): envelope.reply(error: Self.wireError(error, request: request, logger: logger))
+                }
+                connection.send(fitting(reply))
+                pending.leave()
+                inFlight.leave()
+            })
         }
     }
 

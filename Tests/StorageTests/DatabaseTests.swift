@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Storage
 
@@ -94,6 +95,47 @@ final class DatabaseTests {
         #expect(count == 133)
         let bad = try await db.read { c in try c.queryOne("SELECT COUNT(*) AS n FROM items WHERE name IN ('item-0','item-3','item-198')")?.int("n") }
         #expect(bad == 0)
+    }
+
+    @Test("write(then:) reports after the commit, on the writer, inside aroundCompletions; a failing body rolls back")
+    func callbackWrites() async throws {
+        var options = Database.Options()
+        let inScope = Mutex(false)
+        options.aroundCompletions = { body in
+            inScope.withLock { $0 = true }
+            body()
+            inScope.withLock { $0 = false }
+        }
+        let db = try Database(path: directory + "/test.sqlite", migrations: migrations, options: options)
+        let path = db.path
+        let results: [(Result<Int64, any Error>, Bool, Int64?)] = await withCheckedContinuation { continuation in
+            let collected = Mutex<[(Result<Int64, any Error>, Bool, Int64?)]>([])
+            for (name, qty) in [("a", 1), ("b", -1)] {
+                db.write({ c in
+                    try c.execute("INSERT INTO items(name, qty) VALUES (?, ?)", name, qty)
+                    return c.lastInsertRowID
+                }, then: { result in
+                    // Committed means visible to a brand-new connection right now.
+                    let seen = (try? Connection(path: path, readOnly: true))
+                        .flatMap { try? $0.queryOne("SELECT COUNT(*) AS n FROM items WHERE name = ?", name)?.int("n") }
+                    let all = collected.withLock { list in
+                        list.append((result, inScope.withLock { $0 }, seen))
+                        return list.count == 2 ? list : nil
+                    }
+                    if let all { continuation.resume(returning: all) }
+                })
+            }
+        }
+        for (result, scoped, seen) in results {
+            #expect(scoped, "completions run inside aroundCompletions")
+            switch result {
+            case .success: #expect(seen == 1)
+            case .failure(let error):
+                #expect((error as? SQLiteError)?.isConstraintViolation == true)
+                #expect(seen == 0)
+            }
+        }
+        #expect(results.filter { if case .success = $0.0 { true } else { false } }.count == 1)
     }
 
     @Test("committed writes survive reopening; text and blobs round-trip")
