@@ -1,3 +1,5 @@
+import Wire
+
 /// A Checkout Session, with the fields this project reads.
 public struct CheckoutSession: StripeObject {
     public var id: String
@@ -19,21 +21,21 @@ public struct CheckoutSession: StripeObject {
     public var paymentMethodTypes: [String]?
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        id = try c.decode(String.self, forKey: AnyKey("id"))
-        status = c.lenientString(AnyKey("status"))
-        paymentStatus = c.lenientString(AnyKey("payment_status"))
-        clientSecret = c.lenientString(AnyKey("client_secret"))
-        amountTotal = c.lenient(Int.self, AnyKey("amount_total"))
-        currency = c.lenientString(AnyKey("currency"))
-        metadata = c.metadata(AnyKey("metadata"))
-        paymentIntent = c.lenient(Expandable<PaymentIntent>.self, AnyKey("payment_intent"))
+        let json = try ParsedJSON(from: decoder)
+        id = try json.required("id")
+        status = json.lenientString("status")
+        paymentStatus = json.lenientString("payment_status")
+        clientSecret = json.lenientString("client_secret")
+        amountTotal = json.lenientInt("amount_total")
+        currency = json.lenientString("currency")
+        metadata = json.metadata("metadata")
+        paymentIntent = Expandable("payment_intent", of: json)
         if paymentIntent?.id == nil { paymentIntent = nil }
-        expiresAt = c.lenient(Int64.self, AnyKey("expires_at"))
-        uiMode = c.lenientString(AnyKey("ui_mode"))
-        returnURL = c.lenientString(AnyKey("return_url"))
-        created = c.lenient(Int64.self, AnyKey("created"))
-        paymentMethodTypes = c.lenient([String].self, AnyKey("payment_method_types"))
+        expiresAt = json.lenientInt("expires_at", as: Int64.self)
+        uiMode = json.lenientString("ui_mode")
+        returnURL = json.lenientString("return_url")
+        created = json.lenientInt("created", as: Int64.self)
+        paymentMethodTypes = json.lenientStrings("payment_method_types")
     }
 
     /// The PaymentIntent's id, expanded or not.

@@ -21,7 +21,7 @@ public struct Event: StripeObject {
     public static func decode(_ body: [UInt8]) throws(StripeError) -> Event {
         do {
             let document = try ParsedJSON(parsing: body)
-            var event = try document.decode(Event.self)
+            var event = try Event(json: document)
             event.raw = body
             event.dataObject = document["data"]?["object"]
             return event
@@ -31,18 +31,19 @@ public struct Event: StripeObject {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        id = try c.decode(String.self, forKey: AnyKey("id"))
-        type = try c.decode(String.self, forKey: AnyKey("type"))
-        created = c.lenient(Int64.self, AnyKey("created")) ?? 0
-        livemode = c.lenient(Bool.self, AnyKey("livemode"))
-        apiVersion = c.lenientString(AnyKey("api_version"))
-        struct Kind: Decodable { var object: String? }
-        struct Data: Decodable { var object: Kind }
-        objectType = c.lenient(Data.self, AnyKey("data"))?.object.object
-        guard c.contains(AnyKey("data")) else {
-            throw DecodingError.keyNotFound(AnyKey("data"), .init(codingPath: c.codingPath, debugDescription: "event has no data"))
+        try self.init(json: ParsedJSON(from: decoder))
+    }
+
+    init(json: ParsedJSON) throws {
+        id = try json.required("id")
+        type = try json.required("type")
+        created = json.lenientInt("created", as: Int64.self) ?? 0
+        livemode = json.lenientBool("livemode")
+        apiVersion = json.lenientString("api_version")
+        guard let data = json["data"] else {
+            throw DecodingError.keyNotFound(AnyKey("data"), .init(codingPath: [], debugDescription: "event has no data"))
         }
+        objectType = data["object"]?["object"]?.string
         raw = []
     }
 

@@ -1,3 +1,5 @@
+import Wire
+
 /// An Invoice, with the fields this project reads, on both sides of the `basil` split.
 public struct Invoice: StripeObject {
     public var id: String
@@ -15,19 +17,18 @@ public struct Invoice: StripeObject {
     public var created: Int64?
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        id = try c.decode(String.self, forKey: AnyKey("id"))
-        status = c.lenientString(AnyKey("status"))
-        amountDue = c.lenient(Int.self, AnyKey("amount_due"))
-        amountPaid = c.lenient(Int.self, AnyKey("amount_paid"))
-        currency = c.lenientString(AnyKey("currency"))
-        customer = c.lenient(Expandable<Customer>.self, AnyKey("customer"))?.id
-        metadata = c.metadata(AnyKey("metadata"))
-        paymentIntent = c.lenient(Expandable<PaymentIntent>.self, AnyKey("payment_intent"))
+        let json = try ParsedJSON(from: decoder)
+        id = try json.required("id")
+        status = json.lenientString("status")
+        amountDue = json.lenientInt("amount_due")
+        amountPaid = json.lenientInt("amount_paid")
+        currency = json.lenientString("currency")
+        customer = json.expandableID("customer")
+        metadata = json.metadata("metadata")
+        paymentIntent = Expandable("payment_intent", of: json)
         if paymentIntent?.id == nil { paymentIntent = nil }
-        struct Secret: Decodable { var client_secret: String? }
-        confirmationSecret = c.lenient(Secret.self, AnyKey("confirmation_secret"))?.client_secret
-        created = c.lenient(Int64.self, AnyKey("created"))
+        confirmationSecret = json["confirmation_secret"]?["client_secret"]?.string
+        created = json.lenientInt("created", as: Int64.self)
     }
 
     /// The client secret to confirm in the app, whichever side of the version split answered.
@@ -47,9 +48,9 @@ public struct InvoiceItem: StripeObject {
     public var currency: String?
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        id = try c.decode(String.self, forKey: AnyKey("id"))
-        amount = c.lenient(Int.self, AnyKey("amount"))
-        currency = c.lenientString(AnyKey("currency"))
+        let json = try ParsedJSON(from: decoder)
+        id = try json.required("id")
+        amount = json.lenientInt("amount")
+        currency = json.lenientString("currency")
     }
 }

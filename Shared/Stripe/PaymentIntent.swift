@@ -1,3 +1,5 @@
+import Wire
+
 /// A PaymentIntent, with the fields this project reads.
 public struct PaymentIntent: StripeObject, Equatable {
     public var id: String
@@ -27,30 +29,33 @@ public struct PaymentIntent: StripeObject, Equatable {
         public var message: String?
 
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: AnyKey.self)
-            type = c.lenientString(AnyKey("type"))
-            code = c.lenientString(AnyKey("code"))
-            declineCode = c.lenientString(AnyKey("decline_code"))
-            message = c.lenientString(AnyKey("message"))
+            let json = try ParsedJSON(from: decoder)
+            guard json.members != nil else {
+                throw DecodingError.typeMismatch(PaymentError.self, .init(codingPath: decoder.codingPath, debugDescription: "not an object"))
+            }
+            type = json.lenientString("type")
+            code = json.lenientString("code")
+            declineCode = json.lenientString("decline_code")
+            message = json.lenientString("message")
         }
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        id = try c.decode(String.self, forKey: AnyKey("id"))
-        amount = c.lenient(Int.self, AnyKey("amount")) ?? 0
-        amountReceived = c.lenient(Int.self, AnyKey("amount_received"))
-        currency = c.lenientString(AnyKey("currency")) ?? ""
-        status = c.lenientString(AnyKey("status")) ?? ""
-        clientSecret = c.lenientString(AnyKey("client_secret"))
-        metadata = c.metadata(AnyKey("metadata"))
-        lastPaymentError = c.lenient(PaymentError.self, AnyKey("last_payment_error"))
-        created = c.lenient(Int64.self, AnyKey("created"))
-        livemode = c.lenient(Bool.self, AnyKey("livemode"))
-        paymentMethodTypes = c.lenient([String].self, AnyKey("payment_method_types"))
-        customer = c.lenient(Expandable<Customer>.self, AnyKey("customer"))?.id
-        latestCharge = c.lenient(Expandable<IDOnly>.self, AnyKey("latest_charge"))?.id
-        invoice = c.lenient(Expandable<IDOnly>.self, AnyKey("invoice"))?.id
+        let json = try ParsedJSON(from: decoder)
+        id = try json.required("id")
+        amount = json.lenientInt("amount") ?? 0
+        amountReceived = json.lenientInt("amount_received")
+        currency = json.lenientString("currency") ?? ""
+        status = json.lenientString("status") ?? ""
+        clientSecret = json.lenientString("client_secret")
+        metadata = json.metadata("metadata")
+        lastPaymentError = json.lenient(PaymentError.self, "last_payment_error")
+        created = json.lenientInt("created", as: Int64.self)
+        livemode = json.lenientBool("livemode")
+        paymentMethodTypes = json.lenientStrings("payment_method_types")
+        customer = json.expandableID("customer")
+        latestCharge = json.expandableID("latest_charge")
+        invoice = json.expandableID("invoice")
     }
 }
 
@@ -66,10 +71,10 @@ public struct Customer: StripeObject, Equatable {
     public var metadata: [String: String]
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        id = try c.decode(String.self, forKey: AnyKey("id"))
-        email = c.lenientString(AnyKey("email"))
-        metadata = c.metadata(AnyKey("metadata"))
+        let json = try ParsedJSON(from: decoder)
+        id = try json.required("id")
+        email = json.lenientString("email")
+        metadata = json.metadata("metadata")
     }
 }
 

@@ -18,7 +18,7 @@ enum JSONValue: Sendable {
             try scanner.expectEnd()
             return value
         }
-        if let result = try bytes.withContiguousStorageIfAvailable({ buffer in
+        if let result = bytes.withContiguousStorageIfAvailable({ buffer in
             Result { () throws(JSONScanner.Failure) in try run(buffer) }
         }) {
             return try result.get()
@@ -48,9 +48,11 @@ struct JSONObject: Sendable {
     var values: [JSONValue] = []
 
     func value(for key: String) -> JSONValue? {
+        // Comparing lengths first (O(1) for native strings) skips most members without a string compare.
+        let length = key.utf8.count
         var i = keys.count - 1
         while i >= 0 {
-            if keys[i] == key { return values[i] }
+            if keys[i].utf8.count == length && keys[i] == key { return values[i] }
             i -= 1
         }
         return nil

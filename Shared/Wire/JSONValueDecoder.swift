@@ -13,7 +13,7 @@ public enum JSONValueDecoder {
     }
 }
 
-private struct TreeDecoder: Decoder {
+struct TreeDecoder: Decoder {
     let value: JSONValue
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
@@ -43,7 +43,7 @@ private func mismatch(_ type: Any.Type, _ value: JSONValue, _ path: [any CodingK
 }
 
 /// The conversions shared by the three containers.
-private enum Scalars {
+enum Scalars {
     static func bool(_ value: JSONValue, _ path: [any CodingKey]) throws -> Bool {
         guard case .bool(let b) = value else { throw mismatch(Bool.self, value, path) }
         return b
@@ -239,32 +239,3 @@ private struct SingleContainer: SingleValueDecodingContainer {
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try Scalars.decode(type, value, codingPath) }
 }
 
-/// A JSON document parsed once, to decode several values from (a Stripe event and then its
-/// `data.object`, say) without parsing the bytes again.
-public struct ParsedJSON: Sendable {
-    let value: JSONValue
-
-    /// Parses `bytes`; text that is not one JSON value throws `DecodingError.dataCorrupted`.
-    public init(parsing bytes: some Collection<UInt8>) throws {
-        do {
-            value = try JSONValue.parse(bytes)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not valid JSON: \(error.description)"))
-        }
-    }
-
-    private init(value: JSONValue) {
-        self.value = value
-    }
-
-    /// The member `key` of this object; nil if this is not an object or has no such member.
-    public subscript(key: String) -> ParsedJSON? {
-        guard case .object(let object) = value, let member = object.value(for: key) else { return nil }
-        return ParsedJSON(value: member)
-    }
-
-    /// Decodes the document (or this member of it) as `T`.
-    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
-        try T(from: TreeDecoder(value: value, codingPath: []))
-    }
-}

@@ -229,6 +229,23 @@ struct DecodingTests {
         #expect(fragments.count > 5)
     }
 
+    @Test("Foundation's JSONDecoder reads the models exactly as Wire's decoder does")
+    func anyDecoderAgrees() throws {
+        var object = try Fixture.resource("payment_intent")
+        object["metadata"] = ["order_id": "o9", "count": 3]
+        object["amount_received"] = 1099.0
+        object["last_payment_error"] = ["code": "card_declined", "decline_code": "insufficient_funds", "message": "no"]
+        object["customer"] = ["id": "cus_1", "object": "customer", "metadata": [:]]
+        let bytes = try Fixture.json(object)
+        let ours = try StripeJSON.decode(PaymentIntent.self, from: bytes)
+        let foundations = try JSONDecoder().decode(PaymentIntent.self, from: Data(bytes))
+        #expect(ours == foundations)
+        #expect(ours.metadata == ["order_id": "o9"])
+        #expect(ours.amountReceived == 1099)
+        #expect(ours.lastPaymentError?.declineCode == "insufficient_funds")
+        #expect(ours.customer == "cus_1")
+    }
+
     @Test("odd values read as absent; unknown enum values are kept")
     func oddValuesReadAsAbsent() throws {
         var object = try Fixture.resource("payment_intent")

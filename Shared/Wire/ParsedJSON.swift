@@ -1,0 +1,104 @@
+/// A JSON document parsed once, to decode several values from (a Stripe event and then its
+/// `data.object`, say) without parsing the bytes again.
+public struct ParsedJSON: Sendable {
+    let value: JSONValue
+
+    /// Parses `bytes`; text that is not one JSON value throws `DecodingError.dataCorrupted`.
+    public init(parsing bytes: some Collection<UInt8>) throws {
+        do {
+            value = try JSONValue.parse(bytes)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not valid JSON: \(error.description)"))
+        }
+    }
+
+    init(value: JSONValue) {
+        self.value = value
+    }
+
+    /// The member `key` of this object; nil if this is not an object or has no such member.
+    public subscript(key: String) -> ParsedJSON? {
+        guard case .object(let object) = value, let member = object.value(for: key) else { return nil }
+        return ParsedJSON(value: member)
+    }
+
+    /// Decodes the document (or this member of it) as `T`.
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        try T(from: TreeDecoder(value: value, codingPath: []))
+    }
+}
+
+/// Typed reads of a parsed value that never throw: a value of another kind reads as nil. For models
+/// that read a few fields of large objects (Stripe's) straight from the tree, which costs a fraction of
+/// going through `Decodable`'s containers.
+extension ParsedJSON {
+    /// The string, if this is a string.
+    public var string: String? {
+        if case .string(let s) = value { return s }
+        return nil
+    }
+
+    /// The boolean, if this is a boolean.
+    public var bool: Bool? {
+        if case .bool(let b) = value { return b }
+        return nil
+    }
+
+    /// Whether this is `null`.
+    public var isNull: Bool {
+        if case .null = value { return true }
+        return false
+    }
+
+    /// The number as `T` when it is a whole number that fits (`10.0` and `1e3` too, as decoding accepts).
+    public func integer<T: FixedWidthInteger>(_ type: T.Type = T.self) -> T? {
+        try? Scalars.integer(value, []) as T
+    }
+
+    /// An object's members in document order (a repeated key appears twice); nil if this is not an object.
+    public var members: [(key: String, value: ParsedJSON)]? {
+        guard case .object(let object) = value else { return nil }
+        return zip(object.keys, object.values).map { ($0, ParsedJSON(value: $1)) }
+    }
+
+    /// An array's elements; nil if this is not an array.
+    public var elements: [ParsedJSON]? {
+        guard case .array(let items) = value else { return nil }
+        return items.map { ParsedJSON(value: $0) }
+    }
+}
+
+/// Decoding a `ParsedJSON` from Wire's own decoder hands over the subtree without copying it, so a model
+/// can implement `init(from:)` as `init(json: try ParsedJSON(from: decoder))`. Any other decoder is read
+/// value by value.
+extension ParsedJSON: Decodable {
+    public init(from decoder: any Decoder) throws {
+        if let tree = decoder as? TreeDecoder {
+            self.init(value: tree.value)
+        } else {
+            self.init(value: try Self.read(decoder))
+        }
+    }
+
+    private static func read(_ decoder: any Decoder) throws -> JSONValue {
+        if let keyed = try? decoder.container(keyedBy: JSONCodingKey.self) {
+            var object = JSONObject()
+            for key in keyed.allKeys {
+                object.keys.append(key.stringValue)
+                object.values.append(try read(keyed.superDecoder(forKey: key)))
+            }
+            return .object(object)
+        }
+        if var unkeyed = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !unkeyed.isAtEnd { items.append(try read(unkeyed.superDecoder())) }
+            return .array(items)
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() { return .null }
+        if let b = try? single.decode(Bool.self) { return .bool(b) }
+        if let i = try? single.decode(Int64.self) { return .number(String(i)) }
+        if let d = try? single.decode(Double.self) { return .number(String(d)) }
+        return .string(try single.decode(String.self))
+    }
+}
