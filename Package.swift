@@ -31,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CLinux", path: "Shared/CLinux"),
 
         // Shared libraries. Dependencies point one way: Services -> Shared.
-        .target(name: "Wire", path: "Shared/Wire", swiftSettings: strict),
+        .target(name: "Wire", dependencies: ["CLinux"], path: "Shared/Wire", swiftSettings: strict),
         .target(name: "Logging", dependencies: ["Wire"], path: "Shared/Logging", swiftSettings: strict),
         .target(name: "Transport", dependencies: ["Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),

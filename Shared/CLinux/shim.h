@@ -1,5 +1,6 @@
 // Linux calls that Swift's Glibc module does not export: epoll and eventfd (the HTTP server's event
-// loop), naming the calling thread (prctl is variadic, so it gets a typed wrapper) and malloc tuning.
+// loop), naming the calling thread (prctl is variadic, so it gets a typed wrapper), malloc tuning and
+// getrandom.
 // All of it is libc; nothing to link.
 #ifndef SHOP_CLINUX_SHIM_H
 #define SHOP_CLINUX_SHIM_H
@@ -7,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <malloc.h>
+#include <sys/random.h>
 
 static inline int clinux_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 

@@ -145,6 +145,23 @@ struct EnvelopeTests {
         #expect(Set(ids).count == ids.count)
     }
 
+    @Test("random ids are 32 hex digits, distinct across pool refills and threads")
+    func randomIDs() async {
+        let perTask = 1_000  // each task crosses ~30 refills of the 32-id pool
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<perTask).map { _ in MessageID.random() } } }
+            var all: [String] = []
+            for await some in group { all += some }
+            return all
+        }
+        #expect(ids.count == 4 * perTask)
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 32 && $0.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } })
+        // Not constant within an id: both halves carry entropy.
+        #expect(Set(ids.map { $0.prefix(16) }).count == ids.count)
+        #expect(Set(ids.map { $0.suffix(16) }).count == ids.count)
+    }
+
     @Test("JSONWriter escapes control characters and quotes")
     func writerEscapes() throws {
         var w = JSONWriter()
