@@ -130,10 +130,10 @@ struct ClientTests {
         let dir = try TemporaryDirectory()
         let (service, client) = try notifier(in: dir)
         defer { client.close(); withExtendedLifetime(service) {} }
-        let messages: [Envelope] = [try delayed(3_000), .request("sys.ping"), try delayed(3_000)]
-        let started = ContinuousClock.now
+        // The slow replies come 8 s after the 300 ms deadline: a batch that waited for them would report them
+        // as answers. (No wall-clock check: under the full suite the task pool can resume this test late.)
+        let messages: [Envelope] = [try delayed(8_000), .request("sys.ping"), try delayed(8_000)]
         let results = await client.sendAll(messages, deadline: .milliseconds(300))
-        #expect(ContinuousClock.now - started < .seconds(2), "the batch must end at its deadline, not at the slow replies")
         try #require(results.count == 3)
         #expect((try? results[1].get())?.replyTo == messages[1].id)
         for index in [0, 2] {
@@ -155,8 +155,8 @@ struct ClientTests {
         defer { client.close() }
         let started = ContinuousClock.now
         let results = await client.sendAll([.request("sys.ping"), .request("sys.ping"), .request("sys.ping")],
-                                           deadline: .seconds(10), waitForConnection: false)
-        #expect(ContinuousClock.now - started < .seconds(2), "without waiting for a connection the batch must not wait for its deadline")
+                                           deadline: .seconds(60), waitForConnection: false)
+        #expect(ContinuousClock.now - started < .seconds(30), "without waiting for a connection the batch must not wait for its deadline")
         #expect(results.count == 3)
         for result in results {
             guard case .failure(let error) = result else {
@@ -174,9 +174,9 @@ struct ClientTests {
         let client = MessageClient(socketPath: dir.file("missing.sock"))
         defer { client.close() }
         let started = ContinuousClock.now
-        let results = await client.sendAll([], deadline: .seconds(10))
+        let results = await client.sendAll([], deadline: .seconds(60))
         #expect(results.isEmpty)
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(30), "an empty batch must not wait for its deadline")
     }
 
     @Test("sendAll: a peer killed mid-batch fails the unanswered slots as unavailable and keeps the answered ones")
@@ -184,24 +184,27 @@ struct ClientTests {
         let dir = try TemporaryDirectory()
         let (service, client) = try notifier(in: dir)
         defer { client.close() }
-        let messages: [Envelope] = [.request("sys.ping"), try delayed(5_000)]
-        let batch = Task { await client.sendAll(messages, deadline: .seconds(10)) }
-        // Readiness signal: the ping is answered and only the slow call is still in flight.
-        let limit = ContinuousClock.now + .seconds(5)
-        while client.inFlightCount != 1 {
-            try #require(ContinuousClock.now < limit, "the batch never reached one call in flight")
-            try await Task.sleep(for: .milliseconds(1))
+        let messages: [Envelope] = [.request("sys.ping"), try delayed(10_000)]
+        let batch = Task { await client.sendAll(messages, deadline: .seconds(60)) }
+        // Readiness signal: the ping is answered and only the slow call is still in flight. Watched from a
+        // thread of its own, so a busy task pool (the full suite) cannot make it miss the 10 s window.
+        let reached = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            Thread.detachNewThread {
+                let limit = ContinuousClock.now + .seconds(40)
+                while client.inFlightCount != 1 && ContinuousClock.now < limit { usleep(1_000) }
+                if client.inFlightCount == 1 { service.crash() }
+                done.resume(returning: ContinuousClock.now < limit)
+            }
         }
-        let crashedAt = ContinuousClock.now
-        service.crash()
+        try #require(reached, "the batch never reached one call in flight")
         let results = await batch.value
-        #expect(ContinuousClock.now - crashedAt < .seconds(3), "pending slots must fail when the peer vanishes, not at their deadline")
         try #require(results.count == 2)
         #expect((try? results[0].get())?.replyTo == messages[0].id)
         guard case .failure(let error) = results[1] else {
             Issue.record("the call to a killed service should fail")
             return
         }
+        // Unavailable, not deadline_exceeded: the slot failed when the peer vanished, not at its deadline.
         #expect(error.code == .unavailable)
     }
 }
