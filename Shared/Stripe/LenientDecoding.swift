@@ -1,29 +1,11 @@
 import Foundation
 import Wire
 
-/// Decoding that never fails on a field's value: a missing field, `null`, or a value of another type than
+/// Reads that never fail on a field's value: a missing field, `null`, or a value of another type than
 /// expected (a client library printing unset fields as `""` or `0`) reads as nil. Stripe adds fields and
-/// values without notice; only the object's own `id` is required.
-extension KeyedDecodingContainer {
-    func lenient<T: Decodable>(_ type: T.Type, _ key: Key) -> T? {
-        guard contains(key) else { return nil }
-        return (try? decodeIfPresent(T.self, forKey: key)) ?? nil
-    }
-
-    /// A string field, with `""` read as absent.
-    func lenientString(_ key: Key) -> String? {
-        guard let s = lenient(String.self, key), !s.isEmpty else { return nil }
-        return s
-    }
-
-    /// Stripe's `metadata`: string values; other values are dropped.
-    func metadata(_ key: Key) -> [String: String] {
-        lenient([String: LenientString].self, key)?.compactMapValues(\.value) ?? [:]
-    }
-}
-
-/// The same lenient reads on a parsed object, which the models use: reading a few fields straight from
-/// the tree costs a fraction of `Decodable`'s containers on objects of 40-odd fields.
+/// values without notice; only the object's own `id` is required. The models read their few fields
+/// straight from the parsed tree, which costs a fraction of `Decodable`'s containers on objects of
+/// 40-odd fields.
 extension ParsedJSON {
     /// A required string field (an object's `id`): missing or not a string throws.
     func required(_ key: String) throws -> String {
@@ -82,14 +64,6 @@ extension ParsedJSON {
         let id = member.string ?? member["id"]?.string
         guard let id, !id.isEmpty else { return nil }
         return id
-    }
-}
-
-/// A string value, or nil when the JSON value is not a string.
-struct LenientString: Decodable {
-    var value: String?
-    init(from decoder: any Decoder) throws {
-        value = try? decoder.singleValueContainer().decode(String.self)
     }
 }
 

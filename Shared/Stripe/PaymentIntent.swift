@@ -84,8 +84,11 @@ public struct StripeList<Element: Decodable & Sendable>: Decodable, Sendable {
     public var hasMore: Bool
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
-        data = try c.decode([Element].self, forKey: AnyKey("data"))
-        hasMore = c.lenient(Bool.self, AnyKey("has_more")) ?? false
+        let json = try ParsedJSON(from: decoder)
+        guard let items = json["data"] else {
+            throw DecodingError.keyNotFound(AnyKey("data"), .init(codingPath: decoder.codingPath, debugDescription: "no 'data'"))
+        }
+        data = try items.decode([Element].self)
+        hasMore = json.lenientBool("has_more") ?? false
     }
 }

@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import Wire
 
 /// A failed Stripe call: decoded leniently from Stripe's error body, or a connection failure.
 /// Never carries the secret key or a client secret.
@@ -61,24 +62,11 @@ public struct StripeError: Error, Sendable, CustomStringConvertible {
     public static func decode(status: Int, body: [UInt8], requestID: String?, attempts: Int) -> StripeError {
         // Field by field, so one field of an unexpected type (or an OAuth-style `"error": "..."`)
         // never loses the others.
-        struct Body: Decodable {
-            struct Inner: Decodable {
-                var type, code, declineCode, message, param: String?
-                init(from decoder: any Decoder) throws {
-                    let c = try decoder.container(keyedBy: AnyKey.self)
-                    type = c.lenientString(AnyKey("type"))
-                    code = c.lenientString(AnyKey("code"))
-                    declineCode = c.lenientString(AnyKey("decline_code"))
-                    message = c.lenientString(AnyKey("message"))
-                    param = c.lenientString(AnyKey("param"))
-                }
-            }
-            var error: Inner?
-            init(from decoder: any Decoder) throws {
-                error = try decoder.container(keyedBy: AnyKey.self).lenient(Inner.self, AnyKey("error"))
-            }
+        let error = (try? ParsedJSON(parsing: body))?["error"]
+        let inner = error.map { e in
+            (type: e.lenientString("type"), code: e.lenientString("code"), declineCode: e.lenientString("decline_code"),
+             message: e.lenientString("message"), param: e.lenientString("param"))
         }
-        let inner = (try? JSONDecoder().decode(Body.self, from: Data(body)))?.error
         // The official clients' mapping (stripe-python `specific_v1_api_error`): by status first; the
         // type only tells an idempotency error from an invalid request on 400/404, and a 400 with code
         // `rate_limit` is the old spelling of a 429.
