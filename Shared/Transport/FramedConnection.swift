@@ -90,27 +90,31 @@ public final class FramedConnection: Sendable {
     func uncork() {
         let startFlusher: Bool = out.withLock { o in
             o.corked = false
-            if o.closed || o.flushing || o.offset == o.pending.count { return false }
-            let n = o.pending.withUnsafeBytes { writeNow(UnsafeRawBufferPointer(rebasing: $0[o.offset...])) }
-            if n < 0 {
-                o.closed = true
-                o.pending = []
-                o.offset = 0
-                shutdown(fd, Int32(SHUT_RDWR))
-                return false
-            }
-            o.offset += n
-            if o.offset == o.pending.count {
-                o.pending.removeAll(keepingCapacity: o.pending.capacity <= 1 << 16)
-                o.offset = 0
-                return false
-            }
+            if o.closed || o.flushing || o.queued == 0 || writeQueued(&o) { return false }
             o.flushing = true
             return true
         }
         if startFlusher {
             Threads.spawn(name: "shop-flush") { [self] in flushLoop() }
         }
+    }
+
+    /// Writes what is queued, as far as the socket takes it. Returns true when nothing is left to write: all
+    /// of it went out, or the socket failed and the connection was shut down.
+    private func writeQueued(_ o: inout Outbound) -> Bool {
+        let n = o.pending.withUnsafeBytes { writeNow(UnsafeRawBufferPointer(rebasing: $0[o.offset...])) }
+        if n < 0 {
+            o.closed = true
+            o.pending = []
+            o.offset = 0
+            shutdown(fd, Int32(SHUT_RDWR))
+            return true
+        }
+        o.offset += n
+        guard o.offset == o.pending.count else { return false }
+        o.pending.removeAll(keepingCapacity: o.pending.capacity <= 1 << 16)
+        o.offset = 0
+        return true
     }
 
     /// Writes as much as the socket takes without blocking. Returns bytes written, or -1 on a hard error.
@@ -152,22 +156,9 @@ public final class FramedConnection: Sendable {
                     o.pending = []
                     return true
                 }
-                let n = o.pending.withUnsafeBytes { writeNow(UnsafeRawBufferPointer(rebasing: $0[o.offset...])) }
-                if n < 0 {
-                    o.closed = true
-                    o.flushing = false
-                    o.pending = []
-                    shutdown(fd, Int32(SHUT_RDWR))
-                    return true
-                }
-                o.offset += n
-                if o.offset == o.pending.count {
-                    o.pending = []
-                    o.offset = 0
-                    o.flushing = false
-                    return true
-                }
-                return false
+                guard writeQueued(&o) else { return false }
+                o.flushing = false
+                return true
             }
             if done { return }
         }
