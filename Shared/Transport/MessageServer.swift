@@ -150,37 +150,26 @@ public final class MessageServer: Sendable {
         let request = Request(envelope: envelope)
         inFlight.enter()
         pending.enter()
-        switch handler {
-        case .inline(let body):
-            connection.send(fitting(answer(request) { try body(request) }))
+        // Sends the one answer, whichever kind of handler produced it on whichever thread, and releases the
+        // request's place in the drain groups.
+        let finish: @Sendable (Result<RawJSON?, any Error>) -> Void = { [self] result in
+            let reply = switch result {
+            case .success(let payload): envelope.reply(payload: payload ?? .emptyObject)
+            case .failure(let error): envelope.reply(error: Self.wireError(error, request: request, logger: logger))
+            }
+            connection.send(fitting(reply))
             pending.leave()
             inFlight.leave()
+        }
+        switch handler {
+        case .inline(let body):
+            finish(Result { try body(request) })
         case .task(let body):
-            let logger = self.logger
-            let inFlight = self.inFlight
             Task.immediate {
-                let reply: Envelope
-                do {
-                    reply = envelope.reply(payload: try await body(request) ?? .emptyObject)
-                } catch {
-                    reply = envelope.reply(error: Self.wireError(error, request: request, logger: logger))
-                }
-                connection.send(self.fitting(reply))
-                pending.leave()
-                inFlight.leave()
+                do { finish(.success(try await body(request))) } catch { finish(.failure(error)) }
             }
         case .deferred(let body):
-            let logger = self.logger
-            let inFlight = self.inFlight
-            body(request, Responder { [self] result in
-                let reply = switch result {
-                case .success(let payload): envelope.reply(payload: payload ?? .emptyObject)
-                case .failure(let error): envelope.reply(error: Self.wireError(error, request: request, logger: logger))
-                }
-                connection.send(fitting(reply))
-                pending.leave()
-                inFlight.leave()
-            })
+            body(request, Responder(finish: finish))
         }
     }
 
@@ -196,14 +185,6 @@ public final class MessageServer: Sendable {
         small.payload = nil
         small.error = .internalError("reply of \(frame.count) bytes exceeds the frame limit")
         return small.frame()
-    }
-
-    private func answer(_ request: Request, _ body: () throws -> RawJSON?) -> Envelope {
-        do {
-            return request.envelope.reply(payload: try body() ?? .emptyObject)
-        } catch {
-            return request.envelope.reply(error: Self.wireError(error, request: request, logger: logger))
-        }
     }
 
     /// Wire errors pass through; anything else is logged here and answered as `internal` without details,
