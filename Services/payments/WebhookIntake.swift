@@ -24,8 +24,8 @@ struct WebhookIntake: Sendable {
                  completion: @escaping @Sendable (Result<WebhookReply, WireError>) -> Void) {
         do throws(WireError) {
             let (event, bytes) = try verify(request, traceID: traceID)
-            store(event, outcome: try map(event, source: "webhook"), body: bytes, source: "webhook", traceID: traceID,
-                  completion: completion)
+            store(id: event.id, type: event.type, created: event.created, body: bytes, source: "webhook",
+                  outcome: try map(event, source: "webhook"), traceID: traceID, completion: completion)
         } catch {
             completion(.failure(error))
         }
@@ -63,7 +63,8 @@ struct WebhookIntake: Sendable {
     func record(_ event: Stripe.Event, body: [UInt8]?, source: String, traceID: String?) async throws(WireError) -> WebhookReply {
         let outcome = try map(event, source: source)
         return try await withCheckedContinuation { continuation in
-            store(event, outcome: outcome, body: body, source: source, traceID: traceID) { continuation.resume(returning: $0) }
+            store(id: event.id, type: event.type, created: event.created, body: body, source: source, outcome: outcome,
+                  traceID: traceID) { continuation.resume(returning: $0) }
         }.get()
     }
 
@@ -77,12 +78,6 @@ struct WebhookIntake: Sendable {
         } catch {
             throw .invalidPayload("the \(event.type) event's object did not decode: \(error)")
         }
-    }
-
-    private func store(_ event: Stripe.Event, outcome: PaymentEventMapping.Outcome, body: [UInt8]?, source: String,
-                       traceID: String?, completion: @escaping @Sendable (Result<WebhookReply, WireError>) -> Void) {
-        store(id: event.id, type: event.type, created: event.created, body: body, source: source, outcome: outcome,
-              traceID: traceID, completion: completion)
     }
 
     /// Publishes a verdict seen on a return page (id `return:<object id>`), unless already recorded.
