@@ -87,5 +87,6 @@ enum FulfillmentSchema {
             ) WITHOUT ROWID;
             CREATE INDEX payment_events_order ON payment_events(order_id);
             """),
+        Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
     ]
 }

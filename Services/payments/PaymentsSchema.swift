@@ -41,5 +41,6 @@ enum PaymentsSchema {
             );
             CREATE INDEX stripe_events_by_created ON stripe_events(created);
             """),
+        Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
     ]
 }

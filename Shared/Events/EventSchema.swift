@@ -31,6 +31,21 @@ public enum EventSchema {
         CREATE INDEX outbox_pending_key ON outbox_deliveries(subscriber, key, status, event_seq);
         """
 
+    /// Replaces the outbox's full indexes on deliveries with partial ones (a later migration of each
+    /// publishing service, so existing databases change too).
+    ///
+    /// The relay and the health check only ever look for `pending` or `dead` deliveries, and those are a
+    /// handful at any time while `delivered` ones pile up: indexing only the first two keeps the indexes
+    /// a few pages deep, and marking a delivery delivered removes its index entries instead of moving
+    /// them. Queries must name the status as a literal for SQLite to use a partial index.
+    public static let partialOutboxIndexesSQL = """
+        DROP INDEX outbox_pending;
+        DROP INDEX outbox_pending_key;
+        CREATE INDEX outbox_pending ON outbox_deliveries(subscriber, event_seq) WHERE status = 'pending';
+        CREATE INDEX outbox_pending_key ON outbox_deliveries(subscriber, key, event_seq) WHERE status = 'pending';
+        CREATE INDEX outbox_dead ON outbox_deliveries(event_seq) WHERE status = 'dead';
+        """
+
     /// The inbox of a consuming service: each event id applied once.
     public static let inboxSQL = """
         CREATE TABLE inbox_events(

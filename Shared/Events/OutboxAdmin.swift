@@ -27,13 +27,19 @@ public enum OutboxAdmin {
         public var oldestPendingAt: Int64?
     }
 
-    /// Deliveries with `status` (`pending` or `dead`), oldest first.
-    public static func list(_ c: Connection, status: String, limit: Int = 100) throws -> [Entry] {
+    /// The delivery states an operator lists.
+    public enum Listed: String, Sendable {
+        case pending, dead
+    }
+
+    /// Deliveries in `status`, oldest first.
+    public static func list(_ c: Connection, status: Listed, limit: Int = 100) throws -> [Entry] {
+        // The status is spelled out in the SQL, not bound: only then can SQLite use the partial index.
         try c.query("""
             SELECT d.event_seq, e.event_id, e.type, e.key, d.subscriber, d.status, d.attempts, d.last_error, e.created_at
             FROM outbox_deliveries d JOIN outbox_events e ON e.seq = d.event_seq
-            WHERE d.status = ? ORDER BY d.event_seq LIMIT ?
-            """, status, limit).map { r in
+            WHERE d.status = '\(status.rawValue)' ORDER BY d.event_seq LIMIT ?
+            """, limit).map { r in
             Entry(seq: r.int("event_seq") ?? 0, eventID: r.string("event_id") ?? "", type: r.string("type") ?? "",
                   key: r.string("key") ?? "", subscriber: r.string("subscriber") ?? "", status: r.string("status") ?? "",
                   attempts: r.int("attempts") ?? 0, lastError: r.string("last_error"), createdAt: r.int("created_at") ?? 0)
@@ -82,11 +88,11 @@ public enum OutboxAdmin {
         do {
             switch (arguments.first, arguments.count) {
             case ("pending", 1...2), ("dead", 1...2):
-                let status = arguments[0]
+                let status = OutboxAdmin.Listed(rawValue: arguments[0])!
                 let limit = arguments.count == 2 ? Int(arguments[1]) : 100
                 guard let limit, limit > 0 else { printError("LIMIT must be a positive integer"); return 64 }
                 let rows = try database.readSync { c in try list(c, status: status, limit: limit) }
-                print("\(rows.count) \(status) deliver\(rows.count == 1 ? "y" : "ies")")
+                print("\(rows.count) \(status.rawValue) deliver\(rows.count == 1 ? "y" : "ies")")
                 for r in rows {
                     print("\(r.eventID)  \(r.type)  key=\(r.key)  to=\(r.subscriber)  attempts=\(r.attempts)"
                           + (r.lastError.map { "  last_error=\($0)" } ?? ""))
