@@ -19,6 +19,9 @@ public final class Database: Sendable {
         /// Wraps the completion callbacks of one committed batch, which run back to back on the writer's
         /// thread. Services pass `FramedConnection.coalescingSends` so a batch's replies leave in one write.
         public var aroundCompletions: @Sendable (() -> Void) -> Void = { $0() }
+        /// WAL size, in pages, from which it is copied back into the database file (see ``Checkpointer``;
+        /// SQLite's own default is also 1000).
+        public var checkpointPages: Int32 = 1_000
 
         public init() {}
     }
@@ -35,6 +38,7 @@ public final class Database: Sendable {
     }
     private let writer: Confined
     private let reader: Confined
+    let checkpointer: Checkpointer
     private let writerQueue = DispatchQueue(label: "shop.sqlite.writer")
     private let readerQueue = DispatchQueue(label: "shop.sqlite.reader")
 
@@ -69,6 +73,8 @@ public final class Database: Sendable {
         try Self.migrate(w, migrations)
         let r = try Connection(path: path, readOnly: false)
         try r.executeScript("PRAGMA busy_timeout = \(options.busyTimeoutMs); PRAGMA query_only = 1;")
+        checkpointer = try Checkpointer(path: path, busyTimeoutMs: options.busyTimeoutMs, threshold: options.checkpointPages)
+        checkpointer.attach(to: w)
         writer = Confined(w)
         reader = Confined(r)
     }

@@ -1,0 +1,92 @@
+import CSQLite
+@preconcurrency import Dispatch
+import Synchronization
+
+/// Keeps a database's WAL short without stalling its writer.
+///
+/// SQLite's own auto-checkpoint runs inside the `COMMIT` that crosses the threshold: the writer copies
+/// every page of the WAL into the database file and fsyncs it before the next batch can start, and every
+/// write queued meanwhile waits (the tail of a service's latency). Here the writer only notices the WAL's
+/// size after each commit (`sqlite3_wal_hook`), and the copy runs on a connection and a thread of its own,
+/// concurrent with later commits (a `PASSIVE` checkpoint takes no lock a writer needs).
+///
+/// A WAL file starts over only once every frame in it has been copied, and under steady writes the
+/// background copy is always a few commits behind. So after each background copy the writer itself
+/// copies what was committed meanwhile (a short checkpoint of the tail), after which its next transaction
+/// restarts the WAL from the beginning. The WAL therefore stays within about twice the threshold.
+final class Checkpointer: Sendable {
+    /// WAL size, in frames (pages), from which a checkpoint starts.
+    let threshold: Int32
+
+    // Touched only on `queue`, one checkpoint at a time.
+    private final class Confined: @unchecked Sendable {
+        // Safe: used only inside blocks submitted to the serial `queue`.
+        let connection: Connection
+        init(_ connection: Connection) { self.connection = connection }
+    }
+    private let background: Confined
+    private let queue = DispatchQueue(label: "shop.sqlite.checkpoint", qos: .utility)
+
+    private struct State {
+        /// A background copy is in progress.
+        var copying = false
+        /// A background copy finished since the writer last copied the tail.
+        var copied = false
+    }
+    private let state = Mutex<State>(State())
+
+    init(path: String, busyTimeoutMs: Int32, threshold: Int32) throws(SQLiteError) {
+        let c = try Connection(path: path, readOnly: false)
+        try c.executeScript("PRAGMA busy_timeout = \(busyTimeoutMs); PRAGMA synchronous = FULL;")
+        background = Confined(c)
+        self.threshold = threshold
+    }
+
+    /// Takes over checkpoints of `writer` (replacing SQLite's auto-checkpoint). `self` must outlive
+    /// `writer`'s use: the hook holds it unretained.
+    func attach(to writer: Connection) {
+        sqlite3_wal_hook(writer.handle, { context, db, _, frames in
+            guard let context, let db else { return SQLITE_OK }
+            Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().committed(frames: frames, writer: db)
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private enum Step { case none, copyInBackground, copyTail }
+
+    /// Runs on the writer's thread inside `COMMIT`, after the transaction is durable; `frames` is the
+    /// WAL's size.
+    private func committed(frames: Int32, writer: OpaquePointer) {
+        guard frames >= threshold else { return }
+        let step = state.withLock { s -> Step in
+            if s.copying { return .none }
+            if s.copied {
+                s.copied = false
+                return .copyTail
+            }
+            s.copying = true
+            return .copyInBackground
+        }
+        switch step {
+        case .none:
+            return
+        case .copyTail:
+            // Only frames committed during the background copy are left: a short copy. Its result needs no
+            // handling: a failure (another process checkpointing) leaves the WAL to the next round.
+            _ = sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        case .copyInBackground:
+            queue.async { [self] in
+                _ = sqlite3_wal_checkpoint_v2(background.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                state.withLock { s in
+                    s.copying = false
+                    s.copied = true
+                }
+            }
+        }
+    }
+
+    /// Waits for a background copy in progress to finish.
+    func drain() {
+        queue.sync {}
+    }
+}
