@@ -47,9 +47,14 @@ public struct JSONWriter: Sendable {
     /// Appends `value` as a quoted JSON string, escaping what RFC 8259 requires.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings (ids, base64, amounts as text) need no escaping: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: value.utf8)
+        // Most strings (ids, base64, amounts as text) need no escaping: copy them whole. Scanning the
+        // contiguous bytes of a native string is several times faster than iterating its UTF8View.
+        let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
             out.append(UInt8(ascii: "\""))
             return
         }
