@@ -22,7 +22,7 @@ ensure_swift
 ensure_debian_packages $BASE_PACKAGES wrk
 ensure_python_venv flask==3.1.3 gunicorn==27.0.1 stripe==16.1.0
 
-connections=64 duration=10 rounds=2 pool=100000
+connections=64 duration=10 rounds=2 pool=150000
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
