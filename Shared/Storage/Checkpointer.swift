@@ -11,9 +11,9 @@ import Synchronization
 /// concurrent with later commits (a `PASSIVE` checkpoint takes no lock a writer needs).
 ///
 /// A WAL file starts over only once every frame in it has been copied, and under steady writes the
-/// background copy is always a few commits behind. So after each background copy the writer itself
-/// copies what was committed meanwhile (a short checkpoint of the tail), after which its next transaction
-/// restarts the WAL from the beginning. The WAL therefore stays within about twice the threshold.
+/// background copy is always a few commits behind. So after a background copy the writer itself copies
+/// what was committed meanwhile, if that tail is short (a quarter of the threshold), after which its next
+/// transaction restarts the WAL from the beginning; a longer tail gets another background round first.
 final class Checkpointer: Sendable {
     /// WAL size, in frames (pages), from which a checkpoint starts.
     let threshold: Int32
@@ -30,8 +30,9 @@ final class Checkpointer: Sendable {
     private struct State {
         /// A background copy is in progress.
         var copying = false
-        /// A background copy finished since the writer last copied the tail.
-        var copied = false
+        /// How many frames, from the WAL's start, the last background copy left in the database file; nil
+        /// when the writer has copied the tail since (or none ran yet).
+        var copied: Int32?
     }
     private let state = Mutex<State>(State())
 
@@ -60,10 +61,12 @@ final class Checkpointer: Sendable {
         guard frames >= threshold else { return }
         let step = state.withLock { s -> Step in
             if s.copying { return .none }
-            if s.copied {
-                s.copied = false
-                return .copyTail
-            }
+            let copied = s.copied
+            s.copied = nil
+            // The tail is copied inline only when it is short: a reader holding an old snapshot can stop
+            // the background copy early, and a WAL that restarted since has new frames only (fewer frames
+            // than were copied): both mean another background round.
+            if let copied, frames >= copied, frames - copied <= threshold / 4 { return .copyTail }
             s.copying = true
             return .copyInBackground
         }
@@ -76,10 +79,11 @@ final class Checkpointer: Sendable {
             _ = sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         case .copyInBackground:
             queue.async { [self] in
-                _ = sqlite3_wal_checkpoint_v2(background.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                var log: Int32 = 0, copied: Int32 = 0
+                let rc = sqlite3_wal_checkpoint_v2(background.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
                 state.withLock { s in
                     s.copying = false
-                    s.copied = true
+                    s.copied = rc == SQLITE_OK ? copied : nil
                 }
             }
         }
