@@ -19,12 +19,7 @@ final class Checkpointer: Sendable {
     let threshold: Int32
 
     // Touched only on `queue`, one checkpoint at a time.
-    private final class Confined: @unchecked Sendable {
-        // Safe: used only inside blocks submitted to the serial `queue`.
-        let connection: Connection
-        init(_ connection: Connection) { self.connection = connection }
-    }
-    private let background: Confined
+    private let background: Database.Confined
     private let queue = DispatchQueue(label: "shop.sqlite.checkpoint", qos: .utility)
 
     private struct State {
@@ -39,7 +34,7 @@ final class Checkpointer: Sendable {
     init(path: String, busyTimeoutMs: Int32, threshold: Int32) throws(SQLiteError) {
         let c = try Connection(path: path, readOnly: false)
         try c.executeScript("PRAGMA busy_timeout = \(busyTimeoutMs); PRAGMA synchronous = FULL;")
-        background = Confined(c)
+        background = Database.Confined(c)
         self.threshold = threshold
     }
 

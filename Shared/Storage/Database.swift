@@ -31,7 +31,7 @@ public final class Database: Sendable {
     public let options: Options
 
     // Each connection is touched only from its queue; the box makes that hand-off explicit.
-    private final class Confined: @unchecked Sendable {
+    final class Confined: @unchecked Sendable {
         // Safe: `connection` is only used inside blocks submitted to the owning serial queue.
         let connection: Connection
         init(_ connection: Connection) { self.connection = connection }

@@ -47,8 +47,9 @@ public struct JSONWriter: Sendable {
     /// Appends `value` as a quoted JSON string, escaping what RFC 8259 requires.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings (ids, base64, amounts as text) need no escaping: copy them whole. Scanning the
-        // contiguous bytes of a native string is several times faster than iterating its UTF8View.
+        // Most strings (ids, base64, amounts as text) need no escaping: copy them whole. The scan runs over
+        // the string's contiguous bytes rather than its UTF8View's iterator, which showed in the gateway's
+        // profile (each webhook body, ~2 KB of base64, comes through here).
         let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
             out.append(contentsOf: bytes)
