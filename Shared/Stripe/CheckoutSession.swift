@@ -30,7 +30,6 @@ public struct CheckoutSession: StripeObject {
         currency = json.lenientString("currency")
         metadata = json.metadata("metadata")
         paymentIntent = Expandable("payment_intent", of: json)
-        if paymentIntent?.id == nil { paymentIntent = nil }
         expiresAt = json.lenientInt("expires_at", as: Int64.self)
         uiMode = json.lenientString("ui_mode")
         returnURL = json.lenientString("return_url")

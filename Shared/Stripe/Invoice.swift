@@ -26,7 +26,6 @@ public struct Invoice: StripeObject {
         customer = json.expandableID("customer")
         metadata = json.metadata("metadata")
         paymentIntent = Expandable("payment_intent", of: json)
-        if paymentIntent?.id == nil { paymentIntent = nil }
         confirmationSecret = json["confirmation_secret"]?["client_secret"]?.string
         created = json.lenientInt("created", as: Int64.self)
     }

@@ -102,19 +102,6 @@ public enum Expandable<Object: Decodable & Sendable>: Decodable, Sendable {
         }
     }
 
-    /// Reads the field `key` of `object` leniently: nil when absent, `null`, or neither an id nor a
-    /// decodable object.
-    init?(_ key: String, of object: ParsedJSON) {
-        guard let member = object[key], !member.isNull else { return nil }
-        if let id = member.string {
-            self = .id(id)
-        } else if let decoded = try? member.decode(Object.self) {
-            self = .object(decoded)
-        } else {
-            return nil
-        }
-    }
-
     /// The expanded object, if it was expanded.
     public var object: Object? {
         if case .object(let o) = self { return o }
@@ -128,6 +115,20 @@ public protocol StripeObject: Decodable, Sendable {
 }
 
 extension Expandable where Object: StripeObject {
+    /// Reads the field `key` of `object` leniently: nil when absent, `null`, an empty id, or neither an
+    /// id nor a decodable object.
+    init?(_ key: String, of object: ParsedJSON) {
+        guard let member = object[key], !member.isNull else { return nil }
+        if let id = member.string {
+            self = .id(id)
+        } else if let decoded = try? member.decode(Object.self) {
+            self = .object(decoded)
+        } else {
+            return nil
+        }
+        if id == nil { return nil }
+    }
+
     /// The id whether or not it was expanded; nil for an empty id.
     public var id: String? {
         let id = switch self {
