@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // The shop: four services (gateway, payments, fulfillment, notifier) that talk only through
 // length-prefixed JSON frames over Unix domain sockets. No package dependencies: the toolchain
 // plus three system C libraries (libcurl, sqlite3, libcrypto) through system-library targets, and
@@ -46,7 +46,8 @@ let package = Package(
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.
-        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP"], path: "Services/gateway", swiftSettings: strict),
+        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP"], path: "Services/gateway",
+                          exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
         .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
         .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/fulfillment",
                           exclude: ["catalog.sample.json"], swiftSettings: strict),
@@ -54,7 +55,11 @@ let package = Package(
 
         // The local Stripe stand-in: never part of the four services, used when no STRIPE_SECRET_KEY is set.
         .executableTarget(name: "stripe-emulator", dependencies: ["HTTP", "Storage", "Crypto", "Curl", "Wire", "Logging", "Transport"],
-                          path: "tools/stripe-emulator", swiftSettings: strict),
+                          path: "tools/stripe-emulator", exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
+
+        // Scripts, styles and pages stay files in a target's Assets/ folder and are embedded at build time.
+        .executableTarget(name: "embed-files", path: "tools/embed-files", swiftSettings: strict),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"], path: "Plugins/EmbedFiles"),
 
         // Benchmarks (not tests): run by bench/*.sh, which print figures next to a baseline.
         .executableTarget(name: "bench-ipc", dependencies: ["Wire", "Transport"], path: "bench/ipc/swift", swiftSettings: strict),

@@ -16,6 +16,8 @@ struct Gateway: Sendable {
     let logger: Logger
     /// `STRIPE_JS_URL`.
     let stripeJSURL: String
+    /// The pages' Content-Security-Policy, which follows `STRIPE_JS_URL`.
+    let pagePolicy: String
     /// The public base URL (no trailing slash); a function because with `GATEWAY_PORT=0` the default
     /// depends on the port bound at start.
     let baseURL: @Sendable () -> String
@@ -31,6 +33,7 @@ struct Gateway: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.stripeJSURL = stripeJSURL
+        self.pagePolicy = Pages.contentSecurityPolicy(stripeJSURL: stripeJSURL)
         self.baseURL = baseURL
         // base64 grows 4/3; keep 8 KiB for the envelope and the signature header.
         self.maxWebhookBytes = max(1024, (maxFrameBytes - 8 * 1024) / 4 * 3)

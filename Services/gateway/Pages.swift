@@ -1,12 +1,14 @@
 import HTTP
 
-/// The shop's pages: plain HTML, one stylesheet and one script, all embedded in the binary.
+/// The shop's pages: plain HTML, one stylesheet and one script (`Assets/app.css`, `Assets/app.js`,
+/// embedded at build time by the EmbedFiles plugin).
 ///
 /// No page contains a secret or anything from the request: the HTML is static apart from two values
 /// validated at start-up (`STRIPE_JS_URL` and the return URL built from `PUBLIC_BASE_URL`), and the
 /// script reads ids from the query string and writes them into the DOM only as text. Client secrets
 /// travel from the API to Stripe.js in memory (and `sessionStorage` for the tab), never into a URL the
-/// gateway serves.
+/// gateway serves. Every page carries a Content-Security-Policy that allows scripts, frames and
+/// connections only from the shop and from Stripe.js's origin (``contentSecurityPolicy(stripeJSURL:)``).
 enum Pages {
     /// One page: its path, title, and the HTML inside `<main>`.
     struct Page: Sendable {
@@ -47,6 +49,8 @@ enum Pages {
             response.headers.set("Cache-Control", "no-cache")
             response.headers.set("Referrer-Policy", "strict-origin-when-cross-origin")
             response.headers.set("X-Frame-Options", "DENY")
+            response.headers.set("X-Content-Type-Options", "nosniff")
+            response.headers.set("Content-Security-Policy", gateway.pagePolicy)
             return response
         }
     }
@@ -114,9 +118,50 @@ enum Pages {
             """),
     ]
 
+    /// The stylesheet and the script, as files in `Assets/`.
+    static let css = Assets.files["app.css"]!
+    static let script = Assets.files["app.js"]!
+
     /// A static asset, cacheable for a short while (the binary is the version).
     static func asset(_ text: String, type: String) -> HTTPResponse {
-        HTTPResponse(status: .ok, headers: ["Content-Type": type, "Cache-Control": "public, max-age=300"], body: Array(text.utf8))
+        HTTPResponse(status: .ok, headers: ["Content-Type": type, "Cache-Control": "public, max-age=300",
+                                            "X-Content-Type-Options": "nosniff"], body: Array(text.utf8))
+    }
+
+    /// Where Stripe.js's own frames and calls come from when it is loaded from `js.stripe.com`: the
+    /// hosts Stripe's security guide lists for Stripe.js (script, frame and connect sources).
+    static let stripeHosts = (script: ["https://js.stripe.com", "https://*.js.stripe.com"],
+                              frame: ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+                              connect: ["https://api.stripe.com"],
+                              image: ["https://*.stripe.com"])
+
+    /// The pages' policy: scripts, frames and connections only from the shop itself and from the origin
+    /// of `STRIPE_JS_URL` (the stand-in in local test mode, whose frames and API share its origin); with
+    /// the real Stripe.js, the hosts Stripe documents for it. No inline script or style, no plugins,
+    /// never framed, forms post only to the shop.
+    static func contentSecurityPolicy(stripeJSURL: String) -> String {
+        let origin = self.origin(of: stripeJSURL)
+        var script = ["'self'", origin], frame = [origin], connect = ["'self'", origin], image = ["'self'", "data:"]
+        if origin == "https://js.stripe.com" {
+            script = ["'self'"] + stripeHosts.script
+            frame = stripeHosts.frame
+            connect = ["'self'"] + stripeHosts.connect
+            image += stripeHosts.image
+        }
+        return [
+            "default-src 'self'", "script-src " + script.joined(separator: " "), "style-src 'self'",
+            "frame-src " + frame.joined(separator: " "), "connect-src " + connect.joined(separator: " "),
+            "img-src " + image.joined(separator: " "), "object-src 'none'", "base-uri 'none'",
+            "form-action 'self'", "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+    }
+
+    /// `scheme://host[:port]` of an absolute URL (validated at start-up), lowercased scheme and host.
+    static func origin(of url: String) -> String {
+        let parts = url.split(separator: "://", maxSplits: 1)
+        guard parts.count == 2 else { return url }
+        let authority = parts[1].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return "\(parts[0].lowercased())://\(authority.lowercased())"
     }
 
     /// Escapes text for an HTML attribute or text node.
