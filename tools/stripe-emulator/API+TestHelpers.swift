@@ -61,7 +61,9 @@ extension API {
             return try Self.paymentAnswer(l, c, outcome)
         }
         helper(.post, "/_emulator/payment_intents/{id}/authenticate") { l, c in
-            try c.params.allowOnly(["success"])
+            // The challenge page sends the client secret it was given; a test may leave it out.
+            try c.params.allowOnly(["success", "client_secret"])
+            if let secret = try c.params.string("client_secret") { _ = try l.browserPaymentIntent(c.id, secret: secret) }
             let outcome = try l.authenticate(c.id, success: try c.params.bool("success") ?? true, request: nil)
             return try Self.paymentAnswer(l, c, outcome)
         }

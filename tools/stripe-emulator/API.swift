@@ -22,25 +22,33 @@ struct API: Sendable {
     let defaultVersion: APIVersion
     let logger: Logger
     var router: HTTPRouter
+    /// The `/v1/` routes Stripe.js may call with a publishable key (API+Browser.swift).
+    var browserRouter: HTTPRouter
 
     init(emulator: Emulator, defaultVersion: APIVersion, logger: Logger) {
         self.emulator = emulator
         self.defaultVersion = defaultVersion
         self.logger = logger
         self.router = HTTPRouter(logger: logger)
+        self.browserRouter = HTTPRouter(logger: logger)
         router.get("/healthz") { _, _ in
             let body: JSON = ["status": "ok", "service": "stripe-emulator"]
             return .json(.ok, body.bytes)
         }
         registerV1()
         registerTestHelpers()
+        registerBrowser()
     }
 
     /// Answers one request; unknown `/v1/` paths get Stripe's "Unrecognized request URL" 404.
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let start = ContinuousClock.now
         var response: HTTPResponse
-        if request.path.hasPrefix("/v1/") {
+        if request.path.hasPrefix("/v1/") && request.method == .options {
+            response = Self.preflight()
+        } else if request.path.hasPrefix("/v1/"), let key = Self.publishableKey(request) {
+            response = await handleBrowser(request, key: key)
+        } else if request.path.hasPrefix("/v1/") {
             switch router.resolve(request.method, path: request.path) {
             case .handler:
                 response = await router.handle(request)

@@ -69,7 +69,7 @@ extension Ledger {
         if let customer = try p.string("customer") { _ = try get("customer", customer, param: "customer") }
 
         let id = "cs_test_" + IDs.random(58)
-        let session: JSONObject = [
+        var session: JSONObject = [
             "id": .string(id), "object": "checkout.session", "after_expiration": nil,
             "allow_promotion_codes": .bool(try p.bool("allow_promotion_codes") ?? false),
             "amount_subtotal": .int(total), "amount_total": .int(total),
@@ -88,6 +88,9 @@ extension Ledger {
             "ui_mode": .string(uiMode), "url": nil,
             "_line_items": .array(items), "_payment_intent_data": .object(intentData),
         ]
+        // Stripe clears `client_secret` once the session completes or expires; the embedded page still
+        // needs to recognise the secret it was mounted with, to say which.
+        session["_issued_client_secret"] = session["client_secret"]
         insert(session)
         return session
     }

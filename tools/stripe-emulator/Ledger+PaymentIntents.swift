@@ -106,16 +106,27 @@ extension Ledger {
     /// `POST /v1/payment_intents/{id}/confirm`. A decline answers 402 `card_error` (the PaymentIntent,
     /// now `requires_payment_method` with `last_payment_error`, is in the error), as on Stripe.
     mutating func confirmPaymentIntent(_ id: String, _ p: Params, request: RequestInfo) throws(StripeError) -> JSONObject {
-        try p.allowOnly(["payment_method", "return_url", "receipt_email", "expand", "off_session", "client_secret",
-                         "error_on_requires_action", "use_stripe_sdk", "mandate_data", "payment_method_options",
-                         "payment_method_types", "setup_future_usage", "shipping"])
+        try p.allowOnly(["payment_method", "payment_method_data", "return_url", "receipt_email", "expand", "off_session",
+                         "client_secret", "error_on_requires_action", "use_stripe_sdk", "mandate_data",
+                         "payment_method_options", "payment_method_types", "setup_future_usage", "shipping"])
         var pi = try get("payment_intent", id)
         if let secret = try p.string("client_secret"), secret != pi.string("client_secret") {
             throw .invalid("client_secret", "The client_secret provided does not match the client_secret associated with the PaymentIntent.")
         }
         try requireConfirmable(pi)
+        if p.has("payment_method") && p.has("payment_method_data") {
+            throw .invalid("payment_method_data", "You may only specify one of these parameters: payment_method, payment_method_data.",
+                           code: "parameters_exclusive")
+        }
         let pm: JSONObject
-        if let pmID = try p.string("payment_method") {
+        if let data = try p.object("payment_method_data") {
+            // A card Stripe refuses outright (an invalid or live number) is a 402 on the PaymentIntent.
+            do { pm = try createPaymentMethod(data) } catch {
+                var e = error
+                e.extra["payment_intent"] = try? render(pi, version: settings.defaultVersion)
+                throw e
+            }
+        } else if let pmID = try p.string("payment_method") {
             pm = try resolvePaymentMethod(pmID)
         } else if let existing = pi.string("payment_method"), let stored = objects[existing] {
             pm = stored
@@ -127,6 +138,8 @@ extension Ledger {
         try requireCompatible(pi, pm)
         if let returnURL = try p.string("return_url") { pi["_return_url"] = .string(returnURL) }
         if let email = try p.string("receipt_email") { pi["receipt_email"] = .string(email) }
+        // Stripe.js asks to handle next actions itself (a 3-D Secure modal instead of a full-page redirect).
+        pi["_use_stripe_sdk"] = try p.bool("use_stripe_sdk") == true ? .bool(true) : nil
         update(pi)
         let outcome = attemptPayment(id, with: pm, request: request)
         try throwIfDeclined(outcome, id)
@@ -151,7 +164,7 @@ extension Ledger {
     }
 
     /// The 402 Stripe answers a declined confirmation with.
-    private func throwIfDeclined(_ outcome: PaymentOutcome, _ id: String) throws(StripeError) {
+    func throwIfDeclined(_ outcome: PaymentOutcome, _ id: String) throws(StripeError) {
         guard outcome == .declined, let pi = objects[id], let error = pi.object("last_payment_error") else { return }
         var e = StripeError(status: 402, type: "card_error", code: error.string("code"), declineCode: error.string("decline_code"),
                             message: error.string("message") ?? TestCard.declined, param: error.string("param"))
@@ -177,11 +190,13 @@ extension Ledger {
             return decline(id, pm: pm, code: code, declineCode: declineCode, type: "card_error", message: message, request: request)
         case .authenticate:
             let path = "\(settings.baseURL)/_emulator/payment_intents/\(id)/authenticate"
+            let page = "\(settings.baseURL)/3ds/\(id)"
             modify(id) { pi in
                 pi["status"] = "requires_action"
-                if let returnURL = pi.string("_return_url") {
+                if let returnURL = pi.string("_return_url"), pi["_use_stripe_sdk"]?.bool != true {
+                    // The bank's page: a browser sent there completes or fails the challenge, then returns.
                     pi["next_action"] = ["type": "redirect_to_url",
-                                         "redirect_to_url": ["url": .string(path), "return_url": .string(returnURL)]]
+                                         "redirect_to_url": ["url": .string(page), "return_url": .string(returnURL)]]
                 } else {
                     pi["next_action"] = ["type": "use_stripe_sdk",
                                          "use_stripe_sdk": ["type": "three_d_secure_redirect", "stripe_js": .string(path),
