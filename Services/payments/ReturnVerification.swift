@@ -20,10 +20,17 @@ struct ReturnVerification: Sendable {
         return stripe
     }
 
+    /// The order a PaymentIntent pays: its metadata, or our own record of it. An invoice's PaymentIntent
+    /// carries no order metadata and, from API version basil on, no invoice id either; what we stored for
+    /// it is the client secret we handed out (already checked to be this PaymentIntent's).
     private func orderOf(intent: PaymentIntent) async -> String? {
         if let id = intent.metadata["order_id"] { return id }
         return try? await database.read { c in
-            try c.queryOne("SELECT order_id FROM payments WHERE payment_intent_id = ?", intent.id)?.string("order_id")
+            if let row = try c.queryOne("SELECT order_id FROM payments WHERE payment_intent_id = ?", intent.id) {
+                return row.string("order_id")
+            }
+            guard let secret = intent.clientSecret else { return nil }
+            return try c.queryOne("SELECT order_id FROM payments WHERE client_secret = ?", secret)?.string("order_id")
         }
     }
 

@@ -302,10 +302,12 @@
             if (redirect === "if_required" || !returnURL) { return { paymentIntent: after }; }
             return navigate(returnURL, after);
           }
+          // Stripe.js words a failed challenge for the customer; the API's last_payment_error is for developers.
           var failure = after.last_payment_error || {};
-          return { error: Object.assign({ type: "invalid_request_error", code: "payment_intent_authentication_failure",
-            message: "We are unable to authenticate your payment method. Please choose a different payment method and try again." },
-            failure, { payment_intent: after }) };
+          return { error: Object.assign({}, failure, { type: failure.type || "invalid_request_error",
+            code: failure.code || "payment_intent_authentication_failure",
+            message: "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
+            payment_intent: after }) };
         });
       default:
         var error = pi.last_payment_error || { type: "invalid_request_error", code: "payment_intent_unexpected_state",
