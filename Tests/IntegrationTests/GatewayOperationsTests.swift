@@ -125,7 +125,7 @@ struct GatewayOperationsTests {
         }
     }
 
-    @Test("the pages are served as HTML, load Stripe.js from STRIPE_JS_URL, and hold no secret")
+    @Test("the pages are served as HTML, load Stripe.js from STRIPE_JS_URL, hold no secret, and send a CSP of the shop and that origin")
     func pages() throws {
         let h = try FullStack(webhooks: false,
                               environment: ["STRIPE_JS_URL": "http://127.0.0.1:9/stripe.js", "PUBLIC_BASE_URL": "https://shop.example.com"])
@@ -140,7 +140,24 @@ struct GatewayOperationsTests {
             #expect(html.contains("<script src=\"http://127.0.0.1:9/stripe.js\"></script>") == stripe, "\(path)")
             #expect(html.contains("data-return-url=\"https://shop.example.com/payment/return\""))
             #expect(!html.contains("sk_") && !html.contains("_secret_") && !html.contains("whsec_"), "\(path) leaks a secret")
+            // Scripts, frames and connections only from the shop and Stripe.js's origin; never framed.
+            let policy = try #require(r.header("Content-Security-Policy"), "\(path) has no CSP")
+            let directives = Dictionary(policy.split(separator: ";").map { d -> (String, String) in
+                let parts = d.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1] : "")
+            }, uniquingKeysWith: { a, _ in a })
+            #expect(directives["script-src"] == "'self' http://127.0.0.1:9", "\(path): \(policy)")
+            #expect(directives["frame-src"] == "http://127.0.0.1:9", "\(path): \(policy)")
+            #expect(directives["connect-src"] == "'self' http://127.0.0.1:9", "\(path): \(policy)")
+            #expect(directives["frame-ancestors"] == "'none'" && directives["object-src"] == "'none'", "\(path): \(policy)")
+            #expect(directives["style-src"] == "'self'" && directives["default-src"] == "'self'", "\(path): \(policy)")
         }
+        // With the real Stripe.js, the hosts Stripe documents for it, and no other.
+        let real = try FullStack(webhooks: false)
+        let policy = try #require(try real.http.get("/checkout?order_id=ord_1").header("Content-Security-Policy"))
+        #expect(policy.contains("script-src 'self' https://js.stripe.com https://*.js.stripe.com;"), "\(policy)")
+        #expect(policy.contains("frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com;"), "\(policy)")
+        #expect(policy.contains("connect-src 'self' https://api.stripe.com;"), "\(policy)")
         let script = try h.http.get("/assets/app.js")
         #expect(script.status == 200 && script.text.contains("confirmPayment") && script.text.contains("initEmbeddedCheckout"))
         #expect(script.text.contains("createEmbeddedCheckoutPage"))
