@@ -46,10 +46,10 @@ let package = Package(
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.
-        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP"], path: "Services/gateway",
+        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP", "Crypto"], path: "Services/gateway",
                           exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
         .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
-        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/fulfillment",
+        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging", "Crypto"], path: "Services/fulfillment",
                           exclude: ["catalog.sample.json"], swiftSettings: strict),
         .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Messages", "Crypto", "Curl", "HTTP", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/notifier", swiftSettings: strict),
 

@@ -88,5 +88,18 @@ enum FulfillmentSchema {
             CREATE INDEX payment_events_order ON payment_events(order_id);
             """),
         Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
+        // An order's payment is a capability, not an id: the hashes of the tokens issued for each order
+        // (the token itself is shown once and never stored). `expires_at` is null for the token of the
+        // browser that created the order, a few days out for the link in a customer's email.
+        Migration(5, "order tokens", """
+            CREATE TABLE order_tokens(
+                token_hash TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders(order_id),
+                purpose TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER
+            ) WITHOUT ROWID;
+            CREATE INDEX order_tokens_order ON order_tokens(order_id);
+            """),
     ]
 }

@@ -1,3 +1,4 @@
+import Crypto
 @preconcurrency import Dispatch
 import Logging
 import Synchronization
@@ -103,8 +104,18 @@ struct Handlers: Sendable {
     }
 
     func get(_ request: GetOrderRequest) async throws -> Order {
-        guard let order = try await database.read({ c in try OrderStore.load(c, request.orderID) }) else {
-            throw WireError.notFound("no order '\(request.orderID.prefix(64))'")
+        if let hash = request.tokenHash, !OrderToken.isHash(hash) {
+            throw WireError.invalidArgument("field 'token_hash' must be 64 lowercase hex digits (a SHA-256)")
+        }
+        let now = Envelope.now()
+        let (order, granted) = try await database.read { c in
+            (try OrderStore.load(c, request.orderID),
+             try request.tokenHash.map { try OrderStore.tokenGrants(c, hash: $0, orderID: request.orderID, now: now) })
+        }
+        guard let order else { throw WireError.notFound("no order '\(request.orderID.prefix(64))'") }
+        if granted == false {
+            throw WireError(code: "permission_denied", message: "the order token is not valid for this order (wrong or expired)",
+                            reason: "order_token_invalid")
         }
         return order
     }

@@ -10,6 +10,7 @@ extension OrderEvent {
         w.beginObject()
         w.key("order")
         order.write(to: &w)
+        if let payToken { w.field("pay_token", payToken) }
         if let paymentIntentID { w.field("payment_intent_id", paymentIntentID) }
         if let reason { w.field("reason", reason) }
         w.endObject()

@@ -1,3 +1,4 @@
+import Crypto
 import Messages
 import Storage
 import Wire
@@ -28,6 +29,9 @@ enum OrderStore {
         guard EmailAddress.isPlausible(request.email) else {
             throw .invalidArgument("field 'email' is not a plausible email address")
         }
+        if let hash = request.tokenHash, !OrderToken.isHash(hash) {
+            throw .invalidArgument("field 'token_hash' must be 64 lowercase hex digits (a SHA-256)")
+        }
         if let key = request.idempotencyKey {
             guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
                 throw .invalidArgument("field 'idempotency_key' must be 1 to 255 printable ASCII characters")
@@ -51,7 +55,9 @@ enum OrderStore {
                 throw WireError(code: "conflict", message: "idempotency_key was already used for a different order",
                                 reason: "idempotency_key_reused")
             }
-            return try load(c, row.string("order_id") ?? "")!
+            let orderID = row.string("order_id") ?? ""
+            try issueToken(c, hash: request.tokenHash, orderID: orderID, purpose: "create", now: now, expiresAt: nil)
+            return try load(c, orderID)!
         }
         var lines: [OrderLine] = []
         var currency: String?
@@ -95,7 +101,35 @@ enum OrderStore {
                 """, orderID, n, line.sku, line.name, line.quantity, line.unitAmount, line.amount)
         }
         try recordTransition(c, orderID, .awaitingPayment, cause: cause, note: nil, now: now)
+        try issueToken(c, hash: request.tokenHash, orderID: orderID, purpose: "create", now: now, expiresAt: nil)
         return try load(c, orderID)!
+    }
+
+    /// Records the hash of a token issued for `orderID` (nothing when `hash` is nil).
+    static func issueToken(_ c: Connection, hash: String?, orderID: String, purpose: String, now: Int64,
+                           expiresAt: Int64?) throws {
+        guard let hash else { return }
+        try c.execute("""
+            INSERT OR IGNORE INTO order_tokens(token_hash, order_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+            """, hash, orderID, purpose, now, expiresAt)
+    }
+
+    /// A new token for a customer's pay-again link, valid for ``linkTokenLifetimeMs``; only its hash is kept.
+    static func issueLinkToken(_ c: Connection, orderID: String, now: Int64) throws -> String {
+        let token = OrderToken.make()
+        try issueToken(c, hash: OrderToken.hash(token), orderID: orderID, purpose: "email", now: now,
+                       expiresAt: now + linkTokenLifetimeMs)
+        return token
+    }
+
+    /// How long the token in a customer email's link stays valid: seven days.
+    static let linkTokenLifetimeMs: Int64 = 7 * 24 * 3600 * 1000
+
+    /// Whether a token with hash `hash` was issued for `orderID` and has not expired.
+    static func tokenGrants(_ c: Connection, hash: String, orderID: String, now: Int64) throws -> Bool {
+        try c.queryOne("""
+            SELECT 1 AS ok FROM order_tokens WHERE token_hash = ? AND order_id = ? AND (expires_at IS NULL OR expires_at > ?)
+            """, hash, orderID, now) != nil
     }
 
     /// The order with its lines and history, or nil.

@@ -1,3 +1,4 @@
+import Crypto
 import Events
 import Messages
 import Storage
@@ -83,9 +84,10 @@ enum PaymentEvents {
             current.status = next
             current.history.append(OrderTransition(status: next, at: now, cause: cause, note: note))
         }
-        func publish(_ eventType: String, reason: String? = nil) throws {
+        func publish(_ eventType: String, reason: String? = nil, payToken: String? = nil) throws {
             try outbox.publish(in: c, type: eventType, key: order.orderID,
-                               data: try OrderEvent(order: current, paymentIntentID: event.paymentIntentID, reason: reason).json(),
+                               data: try OrderEvent(order: current, paymentIntentID: event.paymentIntentID, reason: reason,
+                                                    payToken: payToken).json(),
                                traceID: traceID, now: now)
         }
         func review(_ reason: String) throws -> (Outcome, String?) {
@@ -135,7 +137,9 @@ enum PaymentEvents {
             }
             let reason = event.failureMessage ?? event.failureCode ?? "the payment failed"
             try move(to: .paymentFailed, note: reason)
-            try publish("order.payment_failed", reason: reason)
+            // The customer's email offers to pay again: its link carries a fresh token of its own.
+            try publish("order.payment_failed", reason: reason,
+                        payToken: try OrderStore.issueLinkToken(c, orderID: order.orderID, now: now))
             return (.paymentFailed, reason)
         case .canceled:
             guard [.awaitingPayment, .processing, .paymentFailed].contains(status) else {

@@ -19,6 +19,8 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     var reason: String?
     /// Set when an order was created before a later step failed, so the client can retry paying for it.
     var orderID: String?
+    /// With `orderID` after a failed creation: the new order's token, which paying for it later needs.
+    var orderToken: String?
 
     var description: String { "\(status.code) \(code): \(message)" }
 
@@ -27,7 +29,9 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     /// | code | status |
     /// |---|---|
     /// | invalid_argument, invalid_signature, invalid_payload | 400 |
+    /// | unauthenticated | 401 |
     /// | payment_declined | 402 |
+    /// | permission_denied | 403 |
     /// | not_found | 404 |
     /// | conflict | 409 |
     /// | unprocessable | 422 |
@@ -37,7 +41,9 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     static func status(forWireCode code: String) -> HTTPStatus {
         switch code {
         case "invalid_argument", "invalid_signature", "invalid_payload": .badRequest
+        case "unauthenticated": .unauthorized
         case "payment_declined": .paymentRequired
+        case "permission_denied": .forbidden
         case "not_found": .notFound
         case "conflict": .conflict
         case "unprocessable": .unprocessableContent
@@ -82,6 +88,13 @@ struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(status: .badRequest, code: "invalid_argument", message: message, field: field)
     }
 
+    /// 401 `unauthenticated`: the order token this operation needs was not sent.
+    static func tokenRequired(orderID: String) -> APIError {
+        APIError(status: .unauthorized, code: "unauthenticated",
+                 message: "this needs the order's token, in the '\(Gateway.orderTokenHeader)' header (it was returned when the order was created)",
+                 field: Gateway.orderTokenHeader, reason: "order_token_required", orderID: orderID)
+    }
+
     /// 422 `unprocessable` naming `field`: well-formed, but a value is not acceptable.
     static func unprocessable(_ message: String, field: String) -> APIError {
         APIError(status: .unprocessableContent, code: "unprocessable", message: message, field: field)
@@ -98,6 +111,7 @@ struct APIError: Error, Sendable, CustomStringConvertible {
         if let field { w.field("field", field) }
         if let reason { w.field("reason", reason) }
         if let orderID { w.field("order_id", orderID) }
+        if let orderToken { w.field("order_token", orderToken) }
         w.endObject()
         w.endObject()
         var response = HTTPResponse(status: status, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"],

@@ -1,3 +1,4 @@
+import Crypto
 import FoundationEssentials
 import HTTP
 import Messages
@@ -14,15 +15,20 @@ extension Gateway {
         await Self.respond { () async throws(APIError) -> HTTPResponse in
             let body = try OrderBody.parse(request)
             let key = try Self.idempotencyKey(request)
+            // The order's capability, shown to this browser once; fulfillment keeps only its hash. A replay
+            // of the same request (same Idempotency-Key) gets a token of its own for the same order.
+            let token = OrderToken.make()
             let order: Order = try await call(.fulfillment, OrderMessages.create,
                                               CreateOrderRequest(items: body.items, email: body.email, flow: flow,
-                                                                 idempotencyKey: key), request)
+                                                                 idempotencyKey: key, tokenHash: OrderToken.hash(token)), request)
             do throws(APIError) {
-                return try await createPayment(for: order, request, status: .created)
+                return try await createPayment(for: order, request, status: .created, token: token)
             } catch {
-                // The order exists; let the client pay for it later (/order/pay) instead of starting over.
+                // The order exists; let the client pay for it later (/order/pay) instead of starting over,
+                // which needs the token too.
                 var failure = error
                 failure.orderID = order.orderID
+                failure.orderToken = token
                 throw failure
             }
         }
@@ -31,11 +37,13 @@ extension Gateway {
     /// `POST /api/orders/{order_id}/payment`: the payment object of an existing, still payable order
     /// again (after a failed attempt, or to remount a checkout page). payments makes the same request
     /// with the same order idempotent, so this returns the same PaymentIntent, Checkout Session or invoice
-    /// while it is usable.
+    /// while it is usable. Only for the holder of the order's token: the client secret it returns lets
+    /// anyone pay, and see what Stripe shows about the payment.
     func resumePayment(_ request: HTTPRequest, orderID: String) async -> HTTPResponse {
         await Self.respond { () async throws(APIError) -> HTTPResponse in
             let id = try Self.validID(orderID, field: "order_id")
-            let order: Order = try await call(.fulfillment, OrderMessages.get, GetOrderRequest(orderID: id), request)
+            guard let hash = try Self.orderTokenHash(request) else { throw .tokenRequired(orderID: id) }
+            let order: Order = try await call(.fulfillment, OrderMessages.get, GetOrderRequest(orderID: id, tokenHash: hash), request)
             switch order.status {
             case .awaitingPayment, .paymentFailed:
                 return try await createPayment(for: order, request, status: .ok)
@@ -47,14 +55,30 @@ extension Gateway {
         }
     }
 
-    /// Has payments create the Stripe object for the order's flow and answers with what the browser needs.
-    private func createPayment(for order: Order, _ request: HTTPRequest, status: HTTPStatus) async throws(APIError) -> HTTPResponse {
+    /// The header that carries an order's token.
+    static let orderTokenHeader = "Order-Token"
+
+    /// The hash of the request's order token, nil when it sent none; a malformed token is a 400 (nothing
+    /// a client sends is looked up before its shape is checked).
+    static func orderTokenHash(_ request: HTTPRequest) throws(APIError) -> String? {
+        guard let token = request.headers[orderTokenHeader] else { return nil }
+        guard OrderToken.isWellFormed(token) else {
+            throw .badRequest("'\(orderTokenHeader)' is not an order token (otk_ and 64 hex digits)", field: orderTokenHeader)
+        }
+        return OrderToken.hash(token)
+    }
+
+    /// Has payments create the Stripe object for the order's flow and answers with what the browser needs
+    /// (and, on creation, the order's token).
+    private func createPayment(for order: Order, _ request: HTTPRequest, status: HTTPStatus,
+                               token: String? = nil) async throws(APIError) -> HTTPResponse {
         var payment = CreatePaymentRequest(orderID: order.orderID, amount: order.amount, currency: order.currency,
                                            email: order.email,
                                            lines: order.items.map { PaymentLine(name: $0.name, quantity: $0.quantity, unitAmount: $0.unitAmount) })
         var w = JSONWriter()
         w.beginObject()
         w.field("order_id", order.orderID)
+        if let token { w.field("order_token", token) }
         w.field("flow", order.flow.rawValue)
         switch order.flow {
         case .paymentIntent:
@@ -118,23 +142,27 @@ extension Gateway {
 
     // MARK: - Reading
 
-    /// `GET /api/orders/{order_id}`: the order, its status and history (the email is left out: order ids
-    /// travel in URLs).
+    /// `GET /api/orders/{order_id}`: the order's public status (lines, total, the steps it went through),
+    /// which is all an order id shows, since ids travel in URLs, emails and logs. With the order's token
+    /// (`Order-Token`) also its personal data and the notes of each step (decline messages, review reasons).
     func getOrder(_ request: HTTPRequest, orderID: String) async -> HTTPResponse {
         await Self.respond { () async throws(APIError) -> HTTPResponse in
             let id = try Self.validID(orderID, field: "order_id")
-            let order: Order = try await call(.fulfillment, OrderMessages.get, GetOrderRequest(orderID: id), request)
+            let hash = try Self.orderTokenHash(request)
+            let order: Order = try await call(.fulfillment, OrderMessages.get, GetOrderRequest(orderID: id, tokenHash: hash), request)
             var w = JSONWriter()
-            Self.write(order, to: &w)
+            Self.write(order, to: &w, detailed: hash != nil)
             return .privateJSON(.ok, w)
         }
     }
 
-    static func write(_ order: Order, to w: inout JSONWriter) {
+    /// The order as the API shows it; `detailed` (the token was shown) adds the email and the steps' notes.
+    static func write(_ order: Order, to w: inout JSONWriter, detailed: Bool = false) {
         w.beginObject()
         w.field("order_id", order.orderID)
         w.field("status", order.status.rawValue)
         w.field("flow", order.flow.rawValue)
+        if detailed { w.field("email", order.email) }
         w.field("amount", Int64(order.amount))
         w.field("currency", order.currency)
         w.key("items")
@@ -157,7 +185,7 @@ extension Gateway {
             w.beginObject()
             w.field("status", step.status.rawValue)
             w.field("at", step.at)
-            if let note = step.note { w.field("note", note) }
+            if detailed, let note = step.note { w.field("note", note) }
             w.endObject()
         }
         w.endArray()

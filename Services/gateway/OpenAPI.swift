@@ -420,6 +420,9 @@ enum OpenAPI {
             }
           },
           {
+            "$ref": "#/components/parameters/OrderToken"
+          },
+          {
             "$ref": "#/components/parameters/RequestId"
           }
         ],
@@ -437,6 +440,9 @@ enum OpenAPI {
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
@@ -446,7 +452,8 @@ enum OpenAPI {
           "503": {
             "$ref": "#/components/responses/Unavailable"
           }
-        }
+        },
+        "description": "Without a token: the order's public status (lines, total, the steps it went through). With the order's token (`Order-Token`): also the email and each step's note (decline messages, review reasons)."
       }
     },
     "/api/orders/{order_id}/payment": {
@@ -455,7 +462,7 @@ enum OpenAPI {
           "orders"
         ],
         "summary": "The payment object of a payable order, again",
-        "description": "For an order that is `awaiting_payment` or `payment_failed`: the same PaymentIntent, Checkout Session or invoice as before while it is usable (payments makes the request idempotent per order). The shape is that of the create response for the order's flow.",
+        "description": "For an order that is `awaiting_payment` or `payment_failed`: the same PaymentIntent, Checkout Session or invoice as before while it is usable (payments makes the request idempotent per order). The shape is that of the create response for the order's flow. Only for the holder of the order's token: the client secret lets anyone pay and see what Stripe shows about the payment.",
         "parameters": [
           {
             "name": "order_id",
@@ -466,6 +473,9 @@ enum OpenAPI {
               "minLength": 1,
               "maxLength": 255
             }
+          },
+          {
+            "$ref": "#/components/parameters/OrderTokenRequired"
           },
           {
             "$ref": "#/components/parameters/RequestId"
@@ -495,8 +505,14 @@ enum OpenAPI {
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
           "402": {
             "$ref": "#/components/responses/PaymentDeclined"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
@@ -985,6 +1001,26 @@ enum OpenAPI {
           "maxLength": 128,
           "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
         }
+      },
+      "OrderToken": {
+        "name": "Order-Token",
+        "in": "header",
+        "required": false,
+        "description": "The order's token (`order_token` of the create response, or the token in the pay-again link of the customer's email). An order id alone is not enough: ids travel in URLs, emails and logs.",
+        "schema": {
+          "type": "string",
+          "pattern": "^otk_[0-9a-f]{64}$"
+        }
+      },
+      "OrderTokenRequired": {
+        "name": "Order-Token",
+        "in": "header",
+        "required": true,
+        "description": "The order's token (`order_token` of the create response, or the token in the pay-again link of the customer's email). An order id alone is not enough: ids travel in URLs, emails and logs.",
+        "schema": {
+          "type": "string",
+          "pattern": "^otk_[0-9a-f]{64}$"
+        }
       }
     },
     "responses": {
@@ -1085,6 +1121,26 @@ enum OpenAPI {
             "description": "Seconds to wait."
           }
         }
+      },
+      "Unauthenticated": {
+        "description": "The order's token is required and was not sent (`Order-Token` header).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The order token is not valid for this order (another order's, or an email link's that expired).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
       }
     },
     "schemas": {
@@ -1119,6 +1175,10 @@ enum OpenAPI {
               "order_id": {
                 "type": "string",
                 "description": "Set when the order was created but its payment could not be; pay later with POST /api/orders/{order_id}/payment."
+              },
+              "order_token": {
+                "type": "string",
+                "description": "With `order_id` when the order was created but its payment could not be: the new order's token."
               }
             }
           }
@@ -1178,6 +1238,11 @@ enum OpenAPI {
           "order_id": {
             "type": "string"
           },
+          "order_token": {
+            "type": "string",
+            "pattern": "^otk_[0-9a-f]{64}$",
+            "description": "The order's token, returned once, by the create call only: send it as `Order-Token` to fetch the payment again or to read the order's personal data. Only its hash is stored."
+          },
           "flow": {
             "type": "string",
             "enum": [
@@ -1215,6 +1280,11 @@ enum OpenAPI {
           "order_id": {
             "type": "string"
           },
+          "order_token": {
+            "type": "string",
+            "pattern": "^otk_[0-9a-f]{64}$",
+            "description": "The order's token, returned once, by the create call only: send it as `Order-Token` to fetch the payment again or to read the order's personal data. Only its hash is stored."
+          },
           "flow": {
             "type": "string",
             "enum": [
@@ -1250,6 +1320,11 @@ enum OpenAPI {
         "properties": {
           "order_id": {
             "type": "string"
+          },
+          "order_token": {
+            "type": "string",
+            "pattern": "^otk_[0-9a-f]{64}$",
+            "description": "The order's token, returned once, by the create call only: send it as `Order-Token` to fetch the payment again or to read the order's personal data. Only its hash is stored."
           },
           "flow": {
             "type": "string",
@@ -1312,6 +1387,10 @@ enum OpenAPI {
               "invoice"
             ]
           },
+          "email": {
+            "type": "string",
+            "description": "Only with the order's token."
+          },
           "amount": {
             "type": "integer"
           },
@@ -1372,7 +1451,8 @@ enum OpenAPI {
                   "type": "integer"
                 },
                 "note": {
-                  "type": "string"
+                  "type": "string",
+                  "description": "Only with the order's token."
                 }
               }
             }

@@ -107,7 +107,10 @@ enum Notifications {
                 <p>Order reference: \(html(order.orderID))</p>
                 """
         case "order.payment_failed":
-            let link = config.publicBaseURL + "/order/pay?order_id=" + percentEncode(order.orderID)
+            // The token rides in the fragment, which browsers never send to a server: it stays out of the
+            // shop's and any proxy's access logs.
+            var link = config.publicBaseURL + "/order/pay?order_id=" + percentEncode(order.orderID)
+            if let token = facts.payToken { link += "#token=" + percentEncode(token) }
             let reason = facts.reason ?? "the payment was not completed"
             subject = "Payment for order \(order.orderID) did not go through"
             text = """
@@ -190,12 +193,20 @@ struct MailFacts: Decodable, Sendable {
     }
     var order: OrderPart
     var reason: String?
+    /// The order token for the pay-again link (`order.payment_failed`).
+    var payToken: String?
+
+    enum CodingKeys: String, CodingKey {
+        case order, reason
+        case payToken = "pay_token"
+    }
 
     init(_ event: OrderEvent) {
         let o = event.order
         order = OrderPart(orderID: o.orderID, email: o.email, currency: o.currency, amount: o.amount,
                           items: o.items.map { Line(name: $0.name, quantity: $0.quantity, amount: $0.amount) })
         reason = event.reason
+        payToken = event.payToken
     }
 }
 

@@ -2,7 +2,8 @@
 ///
 /// Two layers: metadata whose key names a secret is replaced whole, and any string is scanned for the
 /// shapes of Stripe secret keys (`sk_...`, `rk_...`), webhook secrets (`whsec_...`) and client secrets
-/// (`pi_..._secret_...`, `seti_..._secret_...`, `cs_..._secret_...`), which are replaced by `[redacted]`.
+/// (`pi_..._secret_...`, `seti_..._secret_...`, `cs_..._secret_...`) and order tokens (`otk_...`), which are
+/// replaced by `[redacted]`.
 public enum Redactor {
     /// Key fragments that mark a metadata value as secret.
     static let secretKeyFragments = ["secret", "password", "passwd", "api_key", "apikey", "authorization", "token", "signature"]
@@ -72,6 +73,7 @@ public enum Redactor {
         }
         if hasPrefix("sk_") || hasPrefix("rk_") { return token.count > 8 }
         if hasPrefix("whsec_") { return true }
+        if hasPrefix("otk_") { return token.count > 8 }  // order tokens (Crypto.OrderToken)
         let marker = Array("_secret_".utf8)
         guard token.count >= marker.count else { return false }
         var start = token.startIndex

@@ -59,22 +59,34 @@ public struct CreateOrderRequest: Codable, Sendable, Equatable {
     public var flow: PaymentFlow
     /// Optional client key: the same key returns the same order instead of creating another.
     public var idempotencyKey: String?
+    /// The SHA-256 (hex) of the order token the gateway hands the browser once; fulfillment stores it so
+    /// the token can later be checked. A replayed request adds its own token to the same order.
+    public var tokenHash: String?
 
-    public init(items: [OrderItemRequest], email: String, flow: PaymentFlow, idempotencyKey: String? = nil) {
+    public init(items: [OrderItemRequest], email: String, flow: PaymentFlow, idempotencyKey: String? = nil,
+                tokenHash: String? = nil) {
         self.items = items; self.email = email; self.flow = flow; self.idempotencyKey = idempotencyKey
+        self.tokenHash = tokenHash
     }
 
     enum CodingKeys: String, CodingKey {
         case items, email, flow
         case idempotencyKey = "idempotency_key"
+        case tokenHash = "token_hash"
     }
 }
 
 /// `orders.get`. Errors: `not_found`.
 public struct GetOrderRequest: Codable, Sendable, Equatable {
     public var orderID: String
-    public init(orderID: String) { self.orderID = orderID }
-    enum CodingKeys: String, CodingKey { case orderID = "order_id" }
+    /// When set, the SHA-256 (hex) of an order token: the order is returned only if that token was issued
+    /// for it and has not expired (`permission_denied` otherwise).
+    public var tokenHash: String?
+    public init(orderID: String, tokenHash: String? = nil) { self.orderID = orderID; self.tokenHash = tokenHash }
+    enum CodingKeys: String, CodingKey {
+        case orderID = "order_id"
+        case tokenHash = "token_hash"
+    }
 }
 
 /// Order status. `awaiting_payment -> processing -> paid -> fulfilled`; also `payment_failed`
@@ -162,13 +174,17 @@ public struct OrderEvent: Codable, Sendable, Equatable {
     public var paymentIntentID: String?
     /// For `order.payment_failed` and `order.needs_review`: why, in words a customer or operator can read.
     public var reason: String?
+    /// For `order.payment_failed`: a fresh order token, valid for a few days, for the pay-again link in the
+    /// customer's email. Only the notifier's email uses it; it is never posted to the merchant.
+    public var payToken: String?
 
-    public init(order: Order, paymentIntentID: String? = nil, reason: String? = nil) {
-        self.order = order; self.paymentIntentID = paymentIntentID; self.reason = reason
+    public init(order: Order, paymentIntentID: String? = nil, reason: String? = nil, payToken: String? = nil) {
+        self.order = order; self.paymentIntentID = paymentIntentID; self.reason = reason; self.payToken = payToken
     }
 
     enum CodingKeys: String, CodingKey {
         case order, reason
         case paymentIntentID = "payment_intent_id"
+        case payToken = "pay_token"
     }
 }

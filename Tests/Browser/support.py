@@ -102,6 +102,16 @@ class Stack:
                 subjects.append(str(message["subject"]))
         return subjects
 
+    def email_text(self, order_id, subject_start):
+        """The plain text of the first email about the order whose subject starts with `subject_start`."""
+        folder = self.data_dir / "notifier" / "outbox-mail"
+        for path in sorted(folder.glob("*.eml")):
+            with open(path, "rb") as f:
+                message = email.message_from_binary_file(f, policy=email.policy.default)
+            if str(message["subject"]).startswith(subject_start) and order_id in str(message["subject"]):
+                return message.get_body(("plain",)).get_content()
+        return None
+
     def wait_for_email(self, order_id, subject_start="Thank you", seconds=20):
         deadline = time.monotonic() + seconds
         while True:

@@ -323,3 +323,34 @@ def test_keyboard_only(page, stack):
     expect(frame.locator("[name=expiry]")).to_be_focused()
     expect(frame.locator("#Field-numberError")).to_have_attribute("role", "alert")
     expect(frame.locator("#Field-numberError")).to_have_text("Your card number is incomplete.")
+
+
+def test_pay_again_from_the_email_link_in_a_new_browser(browser, stack, page, screenshot_dir):
+    """The order id alone opens no payment; the link in the payment-failed email carries a token of its
+    own (in the fragment), so the customer can pay from another browser."""
+    order_id = start_order(page, stack, "payment_intent", email="again@example.com")
+    fill_card(payment_element(page), DECLINED)
+    pay(page)
+    expect(page.locator("#message")).to_have_text("Your card was declined.")
+    stack.wait_for_email(order_id, subject_start="Payment for order")
+    text = stack.email_text(order_id, "Payment for order")
+    link = next(line.strip() for line in text.splitlines() if "/order/pay?order_id=" in line)
+    assert "#token=otk_" in link, link
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    context.set_default_timeout(15_000)
+    other = context.new_page()
+    try:
+        # Without the token (the id alone, as in a proxy log), the payment page cannot take the payment.
+        other.goto(link.split("#")[0])
+        other.wait_for_url("**/checkout?order_id=*")
+        expect(other.locator("#message")).to_contain_text("open the link in your email")
+        # With the email's link, in a browser that never saw the order: pay, and done.
+        other.goto(stack.gateway + "/")
+        other.goto(link)
+        other.wait_for_url("**/checkout?order_id=*")
+        assert "token" not in other.url
+        fill_card(payment_element(other), GOOD)
+        pay(other)
+        expect_success(other, stack, order_id)
+    finally:
+        context.close()

@@ -206,7 +206,7 @@ struct GatewayAPITests {
         #expect(one.status == 409 && one.errorValue("reason") == "out_of_stock", "\(one)")
         let missing = try stack.http.get("/api/orders/ord_nope")
         #expect(missing.status == 404 && missing.errorCode == "not_found", "\(missing)")
-        let payMissing = try stack.http.send("POST", "/api/orders/ord_nope/payment")
+        let payMissing = try stack.http.send("POST", "/api/orders/ord_nope/payment", headers: [FullStack.anyToken])
         #expect(payMissing.status == 404 && payMissing.errorCode == "not_found", "\(payMissing)")
         #expect(try stack.count("fulfillment", "SELECT count(*) FROM orders") == 1)
 
@@ -232,6 +232,7 @@ struct GatewayAPITests {
         #expect(down.header("Retry-After") == "1")
         // fulfillment created the order before payments failed: the client can pay for it later.
         let kept = try #require(down.errorValue("order_id"), "\(down)")
+        let keptToken = try #require(down.errorValue("order_token"), "the token of the kept order: \(down)")
         #expect(try stack.status(kept) == "awaiting_payment")
         let sessionDown = try stack.http.postJSON("/api/checkout/sessions", FullStack.orderBody())
         #expect(sessionDown.status == 503 && sessionDown.errorValue("order_id") != nil, "\(sessionDown)")
@@ -243,7 +244,7 @@ struct GatewayAPITests {
         #expect(unreachable.status == 502 && unreachable.errorCode == "upstream_failed", "\(unreachable)")
         #expect(unreachable.errorValue("reason") == "connection", "\(unreachable)")
         #expect(unreachable.errorValue("order_id") != nil, "\(unreachable)")
-        let retry = try stack.http.send("POST", "/api/orders/\(kept)/payment")
+        let retry = try stack.http.send("POST", "/api/orders/\(kept)/payment", headers: [("Order-Token", keptToken)])
         #expect(retry.status == 502 && retry.errorCode == "upstream_failed", "\(retry)")
 
         // Stripe refusing the API key (the stand-in takes sk_test_ keys only): 502, and the key never shows.
@@ -268,7 +269,7 @@ struct GatewayAPITests {
 
         // payments back as configured: the order kept from the outage is paid for now.
         try stack.restore(stack.payments, from: replacement)
-        let resumed = try stack.eventuallyAnswers("the kept order's payment", { try stack.http.send("POST", "/api/orders/\(kept)/payment") }) {
+        let resumed = try stack.eventuallyAnswers("the kept order's payment", { try stack.http.send("POST", "/api/orders/\(kept)/payment", headers: [("Order-Token", keptToken)]) }) {
             $0.status != 503
         }
         #expect(resumed.status == 200, "\(resumed)\n\(stack.logs)")
@@ -288,10 +289,11 @@ struct GatewayAPITests {
         let orderID = try #require(created["order_id"] as? String)
         let intent = try #require(created["payment_intent_id"] as? String)
         let secret = try #require(created["client_secret"] as? String)
+        let token = ("Order-Token", try #require(created["order_token"] as? String))
         try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4000000000000002"])
         try stack.waitForStatus(orderID, "payment_failed")
 
-        let again = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("X-Request-Id", "pay-again-1")])
+        let again = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("X-Request-Id", "pay-again-1"), token])
         #expect(again.status == 200, "\(again)")
         #expect(again.json["order_id"] as? String == orderID)
         #expect(again.json["flow"] as? String == "payment_intent")
@@ -303,7 +305,7 @@ struct GatewayAPITests {
 
         try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4242424242424242"])
         try stack.waitForStatus(orderID, "fulfilled")
-        let paid = try stack.http.send("POST", "/api/orders/\(orderID)/payment")
+        let paid = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [token])
         #expect(paid.status == 409 && paid.errorCode == "conflict", "\(paid)")
         #expect(paid.errorValue("reason") == "order_fulfilled", "\(paid)")
         #expect(paid.errorValue("order_id") == orderID)
@@ -312,12 +314,72 @@ struct GatewayAPITests {
         // An embedded Checkout page remounted: the same session.
         let session = try stack.create("/api/checkout/sessions", sku: "mug")
         let sessionOrder = try #require(session["order_id"] as? String)
-        let remount = try stack.http.send("POST", "/api/orders/\(sessionOrder)/payment")
+        let remount = try stack.http.send("POST", "/api/orders/\(sessionOrder)/payment",
+                                          headers: [("Order-Token", try #require(session["order_token"] as? String))])
         #expect(remount.status == 200, "\(remount)")
         #expect(remount.json["session_id"] as? String == session["session_id"] as? String)
         #expect(remount.json["client_secret"] as? String == session["client_secret"] as? String)
 
         let bad = try stack.http.send("POST", "/api/orders/bad%20id/payment")
         #expect(bad.status == 400 && bad.errorField == "order_id", "\(bad)")
+    }
+
+    @Test("an order's payment is a capability: the token from creation (or an email's link) is needed to fetch it again, an id is not enough")
+    func orderToken() throws {
+        let stack = try FullStack()
+        let created = try stack.create(sku: "sticker", email: "holder@example.com")
+        let orderID = try #require(created["order_id"] as? String)
+        let token = try #require(created["order_token"] as? String)
+        #expect(token.hasPrefix("otk_") && token.count == 68, "\(token)")
+        // Only its hash is stored.
+        #expect(try stack.rows("fulfillment", "SELECT token_hash FROM order_tokens WHERE order_id = '\(orderID)'").count == 1)
+        #expect(try stack.count("fulfillment", "SELECT count(*) FROM order_tokens WHERE token_hash LIKE 'otk_%'") == 0)
+
+        let noToken = try stack.http.send("POST", "/api/orders/\(orderID)/payment")
+        #expect(noToken.status == 401 && noToken.errorCode == "unauthenticated", "\(noToken)")
+        #expect(noToken.errorValue("reason") == "order_token_required" && !noToken.text.contains("_secret_"))
+        let wrong = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [FullStack.anyToken])
+        #expect(wrong.status == 403 && wrong.errorCode == "permission_denied", "\(wrong)")
+        #expect(!wrong.text.contains("_secret_"))
+        let malformed = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", "otk_123")])
+        #expect(malformed.status == 400 && malformed.errorField == "Order-Token", "\(malformed)")
+        // Another order's token opens nothing here.
+        let other = try stack.create(sku: "sticker")
+        let crossed = try stack.http.send("POST", "/api/orders/\(orderID)/payment",
+                                          headers: [("Order-Token", try #require(other["order_token"] as? String))])
+        #expect(crossed.status == 403, "\(crossed)")
+        let mine = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", token)])
+        #expect(mine.status == 200 && mine.json["client_secret"] as? String == created["client_secret"] as? String, "\(mine)")
+
+        // A decline: the public status shows no decline message and no email; the token holder sees both.
+        let intent = try #require(created["payment_intent_id"] as? String)
+        try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4000000000000002"])
+        try stack.waitForStatus(orderID, "payment_failed")
+        let publicView = try stack.http.get("/api/orders/\(orderID)")
+        #expect(publicView.status == 200)
+        #expect(!publicView.text.contains("declined") && !publicView.text.contains("holder@example.com"), "\(publicView.text)")
+        #expect(publicView.json["email"] == nil)
+        let detailed = try stack.http.get("/api/orders/\(orderID)", headers: [("Order-Token", token)])
+        #expect(detailed.json["email"] as? String == "holder@example.com", "\(detailed)")
+        #expect(detailed.text.contains("declined"), "\(detailed.text)")
+        #expect(try stack.http.get("/api/orders/\(orderID)", headers: [FullStack.anyToken]).status == 403)
+
+        // The payment-failed email's pay-again link carries a token of its own, in the fragment.
+        try waitUntil("the payment-failed email") { stack.emlFiles().count == 1 }
+        let text = try FullStack.plainText(ofEmail: stack.emlFiles()[0])
+        let link = try #require(text.components(separatedBy: .newlines).first { $0.contains("/order/pay?order_id=\(orderID)#token=otk_") },
+                                "no pay-again link with a token: \(text)")
+        let linkToken = String(try #require(link.split(separator: "#token=").last)).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(linkToken != token && linkToken.count == 68, "\(linkToken)")
+        let viaLink = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", linkToken)])
+        #expect(viaLink.status == 200, "\(viaLink)")
+        // It expires (seven days); once past, it opens nothing.
+        _ = try stack.rows("fulfillment", "UPDATE order_tokens SET expires_at = 1 WHERE purpose = 'email'")
+        let expired = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", linkToken)])
+        #expect(expired.status == 403, "\(expired)")
+        // The token never reaches a log line.
+        for process in [stack.gateway, stack.fulfillment, stack.notifier, stack.payments] {
+            #expect(!process.log.contains(token) && !process.log.contains(linkToken), "\(process.name) logged an order token")
+        }
     }
 }

@@ -10,13 +10,14 @@ struct RedactorTests {
         ("pi_3Nabc_secret_xyz and cs_test_a1_secret_b2", "[redacted] and [redacted]"),
         ("(seti_1_secret_2)", "([redacted])"),
         ("éwhsec_abc", "é[redacted]"),
+        ("link #token=otk_3f5176a194bb44e93cf983c6b3e9b590ae87dc9fe3b62118385e8fae5894dec7 sent", "link #token=[redacted] sent"),
     ])
     func scrubs(input: String, expected: String) {
         #expect(Redactor.scrub(input) == expected)
     }
 
     @Test("ordinary text, ids and short sk_ words are kept as they are", arguments: [
-        "evt_1Nabc order_42 pi_3Nabc", "sk_abc", "task_done", "a_secret", "ünïcode text with no secrets", "",
+        "evt_1Nabc order_42 pi_3Nabc", "sk_abc", "otk_", "otk_ab", "task_done", "a_secret", "ünïcode text with no secrets", "",
     ])
     func keeps(input: String) {
         #expect(Redactor.scrub(input) == input)

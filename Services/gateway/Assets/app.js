@@ -58,6 +58,17 @@
     try { sessionStorage.setItem("pay:" + orderId, JSON.stringify({ flow: flow, secret: secret })); } catch (e) { }
   }
   function forget(orderId) { try { sessionStorage.removeItem("pay:" + orderId); } catch (e) { } }
+
+  // The order's token: the API hands it out once, at creation (or in the pay-again link of an email), and
+  // asks for it before it gives the payment out again. Kept for the tab, like the client secret, but
+  // past the payment, so the error page's "Try again" still works.
+  function rememberToken(orderId, token) {
+    if (!token) { return; }
+    try { sessionStorage.setItem("tok:" + orderId, token); } catch (e) { }
+  }
+  function tokenFor(orderId) {
+    try { return sessionStorage.getItem("tok:" + orderId); } catch (e) { return null; }
+  }
   function recall(orderId, flow) {
     try {
       var saved = JSON.parse(sessionStorage.getItem("pay:" + orderId) || "null");
@@ -68,7 +79,11 @@
   function clientSecret(orderId, flow) {
     var saved = recall(orderId, flow);
     if (saved) { return Promise.resolve(saved); }
-    return api("POST", "/api/orders/" + encodeURIComponent(orderId) + "/payment").then(function (reply) {
+    var token = tokenFor(orderId);
+    if (!token) {
+      return Promise.reject(new Error("This page cannot take the payment: open the link in your email, or place the order again from the shop."));
+    }
+    return api("POST", "/api/orders/" + encodeURIComponent(orderId) + "/payment", undefined, { "Order-Token": token }).then(function (reply) {
       if (reply.flow && reply.flow !== flow) {
         location.replace(orderURL(reply.flow, orderId));
         return new Promise(function () { });
@@ -246,9 +261,12 @@
       buttons.forEach(function (b) { b.disabled = true; });
       say("Creating your order…", false);
       api("POST", endpoints[flow], { items: chosen, email: email }, { "Idempotency-Key": idempotencyKey }).then(function (reply) {
+        rememberToken(reply.order_id, reply.order_token);
         remember(reply.order_id, flow, reply.client_secret);
         location.assign(orderURL(flow, reply.order_id));
       }).catch(function (error) {
+        // The order may exist even though its payment could not be prepared: keep its token for later.
+        if (error.info && error.info.order_id) { rememberToken(error.info.order_id, error.info.order_token); }
         buttons.forEach(function (b) { b.disabled = false; });
         say(error.message, true);
       });
@@ -359,6 +377,13 @@
   function payAgain() {
     var orderId = needOrderId();
     if (!orderId) { $("#status").textContent = ""; return; }
+    // The link in a customer's email carries a token in its fragment (never sent to any server): keep it
+    // for this tab, and take it out of the address bar.
+    var fragment = new URLSearchParams(location.hash.slice(1));
+    if (fragment.get("token")) {
+      rememberToken(orderId, fragment.get("token"));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     forget(orderId);
     api("GET", "/api/orders/" + encodeURIComponent(orderId)).then(function (order) {
       if (order.status === "awaiting_payment" || order.status === "payment_failed") {

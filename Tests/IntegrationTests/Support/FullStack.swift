@@ -57,6 +57,18 @@ final class FullStack: @unchecked Sendable {
 
     func order(_ id: String) throws -> [String: Any] { try http.get("/api/orders/\(id)").json }
 
+    /// A well-formed order token that no order was issued.
+    static let anyToken = ("Order-Token", "otk_" + String(repeating: "0", count: 64))
+
+    /// The text part of a `.eml` the notifier wrote (its body is base64).
+    static func plainText(ofEmail path: String) throws -> String {
+        let mail = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
+        guard let part = mail.components(separatedBy: "Content-Type: text/plain").dropFirst().first,
+              let start = part.range(of: "\n\n") else { return "" }
+        let encoded = part[start.upperBound...].prefix { $0 != "-" }.filter { !$0.isWhitespace }
+        return String(decoding: Data(base64Encoded: String(encoded)) ?? Data(), as: UTF8.self)
+    }
+
     func status(_ id: String) throws -> String { try order(id)["status"] as? String ?? "" }
 
     func waitForStatus(_ id: String, _ status: String, timeout: Duration = .seconds(60)) throws {
