@@ -16,10 +16,25 @@ enum GatewayService {
         variables: GatewayConfig.variables,
         commands: [
             ServiceCommand(name: "openapi", usage: "openapi   print the OpenAPI 3 document of the public HTTP API") { _, _ in
-                print(OpenAPI.document)
+                print(OpenAPI.document, terminator: "")
+                return 0
+            },
+            ServiceCommand(name: "routes", usage: "routes    print every route of the public HTTP API, one 'METHOD PATTERN' a line") { _, _ in
+                // The same router the server runs, built without connecting to anything.
+                let gateway = Gateway(upstream: Unconnected(), metrics: Metrics(), logger: Logger(service: "gateway", level: .error),
+                                      stripeJSURL: GatewayConfig.defaultStripeJSURL, baseURL: { "" })
+                for route in gateway.router().registered { print("\(route.method) \(route.pattern)") }
                 return 0
             },
         ])
+
+    /// An upstream for building the router outside a running service (`gateway routes`): every call fails.
+    struct Unconnected: Upstream {
+        func call<Out: Decodable & Sendable>(_ peer: Peer, _ type: String, _ payload: some Encodable & Sendable,
+                                             traceID: String, deadline: Duration?) async throws(UpstreamError) -> Out {
+            throw UpstreamError(peer: peer, error: .unavailable("not connected"))
+        }
+    }
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try GatewayConfig.read()
