@@ -42,5 +42,11 @@ enum PaymentsSchema {
             CREATE INDEX stripe_events_by_created ON stripe_events(created);
             """),
         Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
+        // Return pages look ids up here before asking Stripe; invoices recorded before their PaymentIntent
+        // id was derived from the client secret (`pi_<id>_secret_<...>`) get it now.
+        Migration(5, "PaymentIntent ids of invoices", """
+            UPDATE payments SET payment_intent_id = substr(client_secret, 1, instr(client_secret, '_secret_') - 1)
+            WHERE payment_intent_id IS NULL AND client_secret LIKE 'pi^_%^_secret^_%' ESCAPE '^';
+            """),
     ]
 }

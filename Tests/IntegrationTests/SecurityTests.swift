@@ -109,3 +109,41 @@ struct SecurityTests {
         #expect(try stack.deliver(livemode: false).status == 503)
     }
 }
+
+/// Issue 16 item 3: return pages and session status look ids up in payments' own table first; an id the
+/// shop never issued costs no Stripe request (the stand-in logs every request it gets).
+@Suite("Security: no Stripe call for ids we never issued")
+struct UnknownIDTests {
+    @Test("/payment/return, /stripe_return and /api/checkout/session-status with unknown ids: error redirect or 404, and no request reaches Stripe; known ids still do")
+    func unknownIDsCostNoStripeCall() throws {
+        let stack = try FullStack(webhooks: false)
+        let unknownIntent = "pi_neverissued" + ShopStack.randomSuffix()
+        let unknownSession = "cs_test_neverissued" + ShopStack.randomSuffix()
+
+        var r = try stack.paymentReturn(unknownIntent, secret: unknownIntent + "_secret_guess")
+        #expect(r.status == 303 && r.header("Location") == "/payment/error?reason=invalid_return", "\(r)")
+        r = try stack.http.get("/stripe_return?session_id=\(unknownSession)")
+        #expect(r.status == 303 && r.header("Location") == "/payment/error?reason=invalid_return", "\(r)")
+        r = try stack.http.get("/api/checkout/session-status?session_id=\(unknownSession)")
+        #expect(r.status == 404 && r.errorCode == "not_found", "\(r)")
+        // An object that exists at Stripe but that this shop did not create is unknown too.
+        let foreign = try stack.emulator.stripe("POST", "/v1/payment_intents", [("amount", "400"), ("currency", "usd")])
+        let foreignID = try #require(foreign.json["id"] as? String)
+        let foreignSecret = try #require(foreign.json["client_secret"] as? String)
+        let before = stack.emulator.log.components(separatedBy: foreignID).count
+        r = try stack.paymentReturn(foreignID, secret: foreignSecret)
+        #expect(r.status == 303 && r.header("Location") == "/payment/error?reason=invalid_return", "\(r)")
+
+        let log = stack.emulator.log
+        #expect(!log.contains(unknownIntent), "the stand-in was asked about a PaymentIntent the shop never issued")
+        #expect(!log.contains(unknownSession), "the stand-in was asked about a Checkout Session the shop never issued")
+        #expect(log.components(separatedBy: foreignID).count == before, "the stand-in was asked about a foreign PaymentIntent")
+
+        // The control: an id the shop issued is verified with Stripe, as before.
+        let created = try stack.create("/api/checkout/sessions", sku: "mug")
+        let session = try #require(created["session_id"] as? String)
+        r = try stack.http.get("/api/checkout/session-status?session_id=\(session)")
+        #expect(r.status == 200 && r.json["status"] as? String == "open", "\(r)")
+        #expect(stack.emulator.log.contains("/v1/checkout/sessions/\(session)"), "the known session was not verified with Stripe")
+    }
+}
