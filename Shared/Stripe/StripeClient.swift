@@ -103,7 +103,7 @@ public final class StripeClient: Sendable {
                 failure = StripeError(kind: .connection, message: "could not reach Stripe: \(error.message)",
                                       attempts: attempt, curlError: error)
                 // A TLS failure or a bad URL will not get better by retrying (as in the official clients).
-                guard mayRetry, error.kind != .tls, error.kind != .usage else { throw failure }
+                guard mayRetry, error.kind != .tls, error.kind != .usage, error.kind != .tooLarge else { throw failure }
             }
             let delay = policy.delay(beforeRetry: attempt)
             logger?.warn("retrying Stripe request", ["stripe.path": path, "stripe.attempt": "\(attempt)",
