@@ -62,7 +62,8 @@ public enum ServiceMain {
 
     /// Writes a line to stderr (used before a logger exists, and for command-line errors).
     public static func printError(_ line: String) {
-        Logger.stderrSink(Array((line + "\n").utf8))
+        // Config errors quote values: the same scrubbing as a log line keeps secrets out.
+        Logger.stderrSink(Array((Redactor.scrub(line) + "\n").utf8))
     }
 
     static func usage(_ spec: ServiceSpec) -> String {

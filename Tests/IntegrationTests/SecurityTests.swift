@@ -147,3 +147,55 @@ struct UnknownIDTests {
         #expect(stack.emulator.log.contains("/v1/checkout/sessions/\(session)"), "the known session was not verified with Stripe")
     }
 }
+
+/// Issue 16 item 7: SMTP is encrypted by default off the machine, credentials in the URL count as
+/// credentials, and the URL's user-info never reaches a log line or an error message.
+@Suite("Security: SMTP settings")
+struct SMTPSettingsTests {
+    static func notifier(_ settings: [String: String]) throws -> (TemporaryDirectory, ServiceProcess) {
+        let dir = try TemporaryDirectory()
+        let env = ServiceProcess.environment(in: dir, extra: ["SHOP_LOG_LEVEL": "info"].merging(settings) { $1 })
+        return (dir, try ServiceProcess("notifier", environment: env, logDirectory: dir))
+    }
+
+    static func configured(_ process: ServiceProcess) throws -> String {
+        var line = ""
+        try waitUntil("notifier configured") {
+            line = process.log.split(separator: "\n").first { $0.contains("notifier configured") }.map(String.init) ?? ""
+            return !line.isEmpty
+        }
+        return line
+    }
+
+    @Test("STARTTLS is required by default for a remote smtp:// server, off by default on loopback without credentials")
+    func startTLSDefaults() throws {
+        // (Each directory is kept until the end: the logs live in it.)
+        let (d1, remote) = try Self.notifier(["SMTP_URL": "smtp://mail.example:25"])
+        #expect(try Self.configured(remote).contains(#""smtp.starttls":"require""#))
+        let (d2, local) = try Self.notifier(["SMTP_URL": "smtp://127.0.0.1:2525"])
+        #expect(try Self.configured(local).contains(#""smtp.starttls":"off""#))
+        let (d3, localLogin) = try Self.notifier(["SMTP_URL": "smtp://relay:pw0123456789@127.0.0.1:2525"])
+        #expect(try Self.configured(localLogin).contains(#""smtp.starttls":"require""#))
+        withExtendedLifetime((d1, d2, d3)) {}
+    }
+
+    @Test("credentials in SMTP_URL's user-info count for the clear-text guard, and never reach a message or a log line")
+    func urlCredentials() throws {
+        let dir = try TemporaryDirectory()
+        let env = ServiceProcess.environment(in: dir)
+        var r = try runCommand(Binaries.path("notifier"), ["serve"],
+                               environment: env.merging(["SMTP_URL": "smtp://mailer:hunter2secretpw@mail.example:25", "SMTP_STARTTLS": "off"]) { $1 })
+        #expect(r.status == 78 && r.stderr.contains("SMTP_STARTTLS"), "\(r.stderr)")
+        #expect(!r.stderr.contains("hunter2secretpw"))
+        r = try runCommand(Binaries.path("notifier"), ["serve"],
+                           environment: env.merging(["SMTP_URL": "smtpx://mailer:hunter2secretpw@mail.example:25"]) { $1 })
+        #expect(r.status == 78 && r.stderr.contains("SMTP_URL"), "\(r.stderr)")
+        #expect(!r.stderr.contains("hunter2secretpw"))
+
+        let (logDir, process) = try Self.notifier(["SMTP_URL": "smtps://mailer:hunter2secretpw@mail.example:465"])
+        let line = try Self.configured(process)
+        #expect(line.contains("smtps://[redacted]@mail.example:465"), "\(line)")
+        #expect(!process.log.contains("hunter2secretpw"))
+        withExtendedLifetime(logDir) {}
+    }
+}
