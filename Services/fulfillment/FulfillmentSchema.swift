@@ -88,5 +88,6 @@ enum FulfillmentSchema {
             CREATE INDEX payment_events_order ON payment_events(order_id);
             """),
         Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
+        Migration(5, "inbox index for retention", EventSchema.inboxRetentionIndexSQL),
     ]
 }

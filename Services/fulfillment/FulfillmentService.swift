@@ -18,7 +18,8 @@ enum FulfillmentService {
         emits: Subscriptions.table.emitted(by: "fulfillment"),
         consumes: Subscriptions.table.consumed(by: "fulfillment"),
         variables: FulfillmentConfig.variables,
-        commands: [.events, FulfillmentCommands.catalog])
+        commands: [.events, FulfillmentCommands.catalog],
+        retention: [.deliveredOutbox, .inbox])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try FulfillmentConfig.read()

@@ -14,7 +14,8 @@ enum NotifierService {
         migrations: NotifierSchema.migrations,
         consumes: Subscriptions.table.consumed(by: "notifier"),
         variables: NotifierConfig.variables,
-        commands: [NotifierCommands.failures, NotifierCommands.deliveries, NotifierCommands.retry])
+        commands: [NotifierCommands.failures, NotifierCommands.deliveries, NotifierCommands.retry],
+        retention: [.inbox])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try NotifierConfig.read(dataDirectory: context.config.dataDirectory)

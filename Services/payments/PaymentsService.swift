@@ -20,7 +20,8 @@ enum PaymentsService {
         peers: ["fulfillment"],
         emits: Subscriptions.table.emitted(by: "payments"),
         variables: PaymentsConfig.variables,
-        commands: [.events, catchUpCommand])
+        commands: [.events, catchUpCommand],
+        retention: [.deliveredOutbox, PaymentsSchema.webhookBodies])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try PaymentsConfig.read()

@@ -90,6 +90,10 @@ public struct CommonConfig: Sendable {
     public var eventRetryBaseMs: Int
     public var eventRetryMaxMs: Int
     public var eventMaxAgeSeconds: Int
+    /// `SHOP_RETENTION_S`: delivered outbox rows, inbox ids and raw webhook bodies older than this are pruned.
+    public var retentionSeconds: Int
+    /// `SHOP_RETENTION_INTERVAL_S`: how often the pruning runs.
+    public var retentionIntervalSeconds: Int
 
     /// The variables read here, for `--help` and the README.
     public static let variables: [(String, String)] = [
@@ -103,12 +107,15 @@ public struct CommonConfig: Sendable {
         ("SHOP_EVENT_RETRY_BASE_MS", "first redelivery delay in ms, doubling per attempt, 1 to 60000 (default 100)"),
         ("SHOP_EVENT_RETRY_MAX_MS", "largest redelivery delay in ms, 1 to 3600000 (default 30000)"),
         ("SHOP_EVENT_MAX_AGE_S", "age in s after which a failing event is dead-lettered, 1 to 2592000 (default 259200)"),
+        ("SHOP_RETENTION_S", "age in s after which delivered outbox events, inbox ids and raw webhook bodies are pruned, "
+            + "3600 to 315360000, at least SHOP_EVENT_MAX_AGE_S (default 2592000 = 30 days)"),
+        ("SHOP_RETENTION_INTERVAL_S", "how often pruning runs, in small batches, 1 to 86400 (default 3600)"),
     ]
 
     /// Reads the common variables.
     public static func read(_ r: inout ConfigReader) -> CommonConfig {
         let level = r.choice("SHOP_LOG_LEVEL", default: "info", choices: ["debug", "info", "warn", "warning", "error"])
-        return CommonConfig(
+        let config = CommonConfig(
             socketDirectory: r.string("SHOP_SOCKET_DIR", default: "./run/sockets"),
             dataDirectory: r.string("SHOP_DATA_DIR", default: "./run/data"),
             logLevel: Logger.Level(name: level) ?? .info,
@@ -118,7 +125,15 @@ public struct CommonConfig: Sendable {
             eventMaxAttempts: r.int("SHOP_EVENT_MAX_ATTEMPTS", default: 10, range: 1...1_000),
             eventRetryBaseMs: r.int("SHOP_EVENT_RETRY_BASE_MS", default: 100, range: 1...60_000),
             eventRetryMaxMs: r.int("SHOP_EVENT_RETRY_MAX_MS", default: 30_000, range: 1...3_600_000),
-            eventMaxAgeSeconds: r.int("SHOP_EVENT_MAX_AGE_S", default: 259_200, range: 1...2_592_000))
+            eventMaxAgeSeconds: r.int("SHOP_EVENT_MAX_AGE_S", default: 259_200, range: 1...2_592_000),
+            retentionSeconds: r.int("SHOP_RETENTION_S", default: 2_592_000, range: 3_600...315_360_000),
+            retentionIntervalSeconds: r.int("SHOP_RETENTION_INTERVAL_S", default: 3_600, range: 1...86_400))
+        // An inbox id pruned while its publisher may still redeliver the event would let it apply twice.
+        if config.retentionSeconds < config.eventMaxAgeSeconds {
+            r.problem("SHOP_RETENTION_S", "\(config.retentionSeconds) is shorter than SHOP_EVENT_MAX_AGE_S "
+                + "(\(config.eventMaxAgeSeconds)): an event could be redelivered after its id was pruned")
+        }
+        return config
     }
 
     /// The socket of `service`.

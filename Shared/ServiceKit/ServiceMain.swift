@@ -177,6 +177,12 @@ public enum ServiceMain {
         } catch {
             fail("\(error)")
         }
+        var retention: RetentionTask?
+        if let database, !spec.retention.isEmpty {
+            retention = RetentionTask(database: database, rules: spec.retention, age: .seconds(config.retentionSeconds),
+                                      interval: .seconds(config.retentionIntervalSeconds), logger: logger)
+            retention?.start()
+        }
         do {
             try UnixSocket.prepareDirectory(config.socketDirectory)
             try server.start()
@@ -191,6 +197,7 @@ public enum ServiceMain {
         stopRequested.wait()
         logger.info("stopping: finishing in-flight work")
         server.stop()
+        retention?.stop()
         parts.stop()
         logger.info("stopped")
         withExtendedLifetime(sources) {}
