@@ -89,5 +89,14 @@ enum FulfillmentSchema {
             """),
         Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
         Migration(5, "inbox index for retention", EventSchema.inboxRetentionIndexSQL),
+        // The caps on open unpaid orders count by email and by client address; partial indexes keep
+        // that a lookup among the few open orders, however many closed ones pile up.
+        Migration(6, "client address of orders, open orders by email and address", """
+            ALTER TABLE orders ADD COLUMN client_address TEXT;
+            CREATE INDEX orders_open_by_email ON orders(lower(email))
+                WHERE status IN ('awaiting_payment', 'processing', 'payment_failed');
+            CREATE INDEX orders_open_by_client ON orders(client_address)
+                WHERE status IN ('awaiting_payment', 'processing', 'payment_failed') AND client_address IS NOT NULL;
+            """),
     ]
 }

@@ -97,9 +97,10 @@ struct Handlers: Sendable {
 
     func create(_ request: CreateOrderRequest, traceID: String?) async throws -> Order {
         try OrderStore.validate(request)
-        let ttl = config.orderTTLSeconds
+        let (ttl, caps) = (config.orderTTLSeconds, config.caps)
         return try await database.write { c in
-            try OrderStore.create(c, request, cause: "request:" + (traceID ?? "unknown"), ttlSeconds: ttl, now: Envelope.now())
+            try OrderStore.create(c, request, cause: "request:" + (traceID ?? "unknown"), ttlSeconds: ttl, now: Envelope.now(),
+                                  caps: caps)
         }
     }
 

@@ -14,9 +14,11 @@ extension Gateway {
         await Self.respond { () async throws(APIError) -> HTTPResponse in
             let body = try OrderBody.parse(request)
             let key = try Self.idempotencyKey(request)
+            if let limited = rateLimited("orders", perMinute: policy.limits.ordersPerMinute, request) { throw limited }
             let order: Order = try await call(.fulfillment, OrderMessages.create,
                                               CreateOrderRequest(items: body.items, email: body.email, flow: flow,
-                                                                 idempotencyKey: key), request)
+                                                                 idempotencyKey: key, clientAddress: policy.clientAddress(request)),
+                                              request)
             do throws(APIError) {
                 return try await createPayment(for: order, request, status: .created)
             } catch {

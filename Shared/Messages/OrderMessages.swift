@@ -59,14 +59,20 @@ public struct CreateOrderRequest: Codable, Sendable, Equatable {
     public var flow: PaymentFlow
     /// Optional client key: the same key returns the same order instead of creating another.
     public var idempotencyKey: String?
+    /// The address the order came from (the gateway's view of the client), for the cap on open unpaid
+    /// orders per address. Optional: callers without a client (tests, tools) leave it out.
+    public var clientAddress: String?
 
-    public init(items: [OrderItemRequest], email: String, flow: PaymentFlow, idempotencyKey: String? = nil) {
+    public init(items: [OrderItemRequest], email: String, flow: PaymentFlow, idempotencyKey: String? = nil,
+                clientAddress: String? = nil) {
         self.items = items; self.email = email; self.flow = flow; self.idempotencyKey = idempotencyKey
+        self.clientAddress = clientAddress
     }
 
     enum CodingKeys: String, CodingKey {
         case items, email, flow
         case idempotencyKey = "idempotency_key"
+        case clientAddress = "client_address"
     }
 }
 

@@ -206,7 +206,7 @@ struct GatewayAPITests {
         #expect(one.status == 409 && one.errorValue("reason") == "out_of_stock", "\(one)")
         let missing = try stack.http.get("/api/orders/ord_nope")
         #expect(missing.status == 404 && missing.errorCode == "not_found", "\(missing)")
-        let payMissing = try stack.http.send("POST", "/api/orders/ord_nope/payment")
+        let payMissing = try stack.http.postJSON("/api/orders/ord_nope/payment", "{}")
         #expect(payMissing.status == 404 && payMissing.errorCode == "not_found", "\(payMissing)")
         #expect(try stack.count("fulfillment", "SELECT count(*) FROM orders") == 1)
 
@@ -243,7 +243,7 @@ struct GatewayAPITests {
         #expect(unreachable.status == 502 && unreachable.errorCode == "upstream_failed", "\(unreachable)")
         #expect(unreachable.errorValue("reason") == "connection", "\(unreachable)")
         #expect(unreachable.errorValue("order_id") != nil, "\(unreachable)")
-        let retry = try stack.http.send("POST", "/api/orders/\(kept)/payment")
+        let retry = try stack.http.postJSON("/api/orders/\(kept)/payment", "{}")
         #expect(retry.status == 502 && retry.errorCode == "upstream_failed", "\(retry)")
 
         // Stripe refusing the API key (the stand-in takes sk_test_ keys only): 502, and the key never shows.
@@ -258,7 +258,7 @@ struct GatewayAPITests {
         stack.stop(replacement)
         replacement = try stack.launch("payments", overrides: ["STRIPE_SECRET_KEY": ""])
         // Once it answers (degraded), the 503 below is its own refusal, not a lost connection.
-        _ = try stack.eventuallyAnswers("payments degraded in /readyz", { try stack.http.get("/readyz") }) {
+        _ = try stack.eventuallyAnswers("payments degraded in /readyz", { try stack.http.get("/readyz", headers: FullStack.operatorAuth) }) {
             (($0.json["services"] as? [String: [String: Any]])?["payments"]?["status"] as? String) == "degraded"
         }
         let unconfigured = try stack.http.postJSON("/api/invoices", FullStack.orderBody())
@@ -268,7 +268,7 @@ struct GatewayAPITests {
 
         // payments back as configured: the order kept from the outage is paid for now.
         try stack.restore(stack.payments, from: replacement)
-        let resumed = try stack.eventuallyAnswers("the kept order's payment", { try stack.http.send("POST", "/api/orders/\(kept)/payment") }) {
+        let resumed = try stack.eventuallyAnswers("the kept order's payment", { try stack.http.postJSON("/api/orders/\(kept)/payment", "{}") }) {
             $0.status != 503
         }
         #expect(resumed.status == 200, "\(resumed)\n\(stack.logs)")
@@ -291,7 +291,7 @@ struct GatewayAPITests {
         try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4000000000000002"])
         try stack.waitForStatus(orderID, "payment_failed")
 
-        let again = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("X-Request-Id", "pay-again-1")])
+        let again = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [("X-Request-Id", "pay-again-1")])
         #expect(again.status == 200, "\(again)")
         #expect(again.json["order_id"] as? String == orderID)
         #expect(again.json["flow"] as? String == "payment_intent")
@@ -303,7 +303,7 @@ struct GatewayAPITests {
 
         try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4242424242424242"])
         try stack.waitForStatus(orderID, "fulfilled")
-        let paid = try stack.http.send("POST", "/api/orders/\(orderID)/payment")
+        let paid = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}")
         #expect(paid.status == 409 && paid.errorCode == "conflict", "\(paid)")
         #expect(paid.errorValue("reason") == "order_fulfilled", "\(paid)")
         #expect(paid.errorValue("order_id") == orderID)
@@ -312,12 +312,12 @@ struct GatewayAPITests {
         // An embedded Checkout page remounted: the same session.
         let session = try stack.create("/api/checkout/sessions", sku: "mug")
         let sessionOrder = try #require(session["order_id"] as? String)
-        let remount = try stack.http.send("POST", "/api/orders/\(sessionOrder)/payment")
+        let remount = try stack.http.postJSON("/api/orders/\(sessionOrder)/payment", "{}")
         #expect(remount.status == 200, "\(remount)")
         #expect(remount.json["session_id"] as? String == session["session_id"] as? String)
         #expect(remount.json["client_secret"] as? String == session["client_secret"] as? String)
 
-        let bad = try stack.http.send("POST", "/api/orders/bad%20id/payment")
+        let bad = try stack.http.postJSON("/api/orders/bad%20id/payment", "{}")
         #expect(bad.status == 400 && bad.errorField == "order_id", "\(bad)")
     }
 }

@@ -38,7 +38,8 @@ struct SecurityTests {
 
         init(_ settings: [String: String]) throws {
             dir = try TemporaryDirectory()
-            let env = ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "0", "SHOP_LOG_LEVEL": "info"]
+            let env = ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "0", "SHOP_LOG_LEVEL": "info",
+                                                                 "GATEWAY_OPERATOR_TOKEN": FullStack.operatorToken]
                 .merging(settings) { $1 })
             payments = try ServiceProcess("payments", environment: env, logDirectory: dir)
             gateway = try ServiceProcess("gateway", environment: env, logDirectory: dir)
@@ -100,7 +101,7 @@ struct SecurityTests {
         }
         let health = try runCommand(Binaries.path("payments"), ["health"], environment: stack.payments.environment)
         #expect(health.stdout.contains("webhook_secret") && health.stdout.contains("STRIPE_WEBHOOK_SECRET"), "\(health.stdout)")
-        let ready = try stack.http.get("/readyz")
+        let ready = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
         let checks = ((ready.json["services"] as? [String: [String: Any]])?["payments"]?["checks"] as? [String: String]) ?? [:]
         #expect(checks["webhook_secret"] == "degraded", "\(ready)")
         #expect(checks["stripe"] == "ok", "\(ready)")
@@ -197,5 +198,119 @@ struct SMTPSettingsTests {
         #expect(line.contains("smtps://[redacted]@mail.example:465"), "\(line)")
         #expect(!process.log.contains("hunter2secretpw"))
         withExtendedLifetime(logDir) {}
+    }
+}
+
+/// Issue 16 item 6 (without the pages' CSP): POSTs are same-site JSON, operator endpoints need a token.
+@Suite("Security: same-site JSON and operator endpoints")
+struct BrowserHardeningTests {
+    @Test("a cross-site POST (Sec-Fetch-Site or a foreign Origin) is 403 and creates nothing; a non-JSON POST is 415; the shop's own pages pass")
+    func crossSiteAndContentType() throws {
+        let stack = try FullStack(webhooks: false)
+        let body = FullStack.orderBody()
+        for headers in [[("Sec-Fetch-Site", "cross-site")], [("Sec-Fetch-Site", "same-site")], [("Origin", "https://attacker.example")],
+                        [("Origin", "null")], [("Origin", "http://127.0.0.1:\(stack.port).attacker.example")]] {
+            let r = try stack.http.postJSON("/api/orders", body, headers: headers)
+            #expect(r.status == 403 && r.errorCode == "cross_site_request", "\(headers): \(r)")
+        }
+        #expect(try stack.count("fulfillment", "SELECT count(*) FROM orders") == 0)
+        // Pay-again is a POST too: no Content-Type (a plain form or fetch without headers) is 415.
+        let noType = try stack.http.send("POST", "/api/orders/ord_x/payment")
+        #expect(noType.status == 415 && noType.errorCode == "unsupported_media_type", "\(noType)")
+        let form = try stack.http.send("POST", "/api/orders/ord_x/payment", headers: [("Content-Type", "text/plain")], body: Array("{}".utf8))
+        #expect(form.status == 415, "\(form)")
+        // What the shop's own page sends in a browser.
+        let own = try stack.http.postJSON("/api/orders", body, headers: [("Sec-Fetch-Site", "same-origin"),
+                                                                        ("Origin", "http://127.0.0.1:\(stack.port)")])
+        #expect(own.status == 201, "\(own)")
+        // The webhook endpoint is not a browser endpoint: Stripe's deliveries are judged by signature only.
+        let hook = try stack.http.send("POST", "/webhooks/stripe", headers: [("Content-Type", "text/plain"), ("Origin", "https://stripe.com")],
+                                       body: Array("{}".utf8))
+        #expect(hook.status == 400 && hook.errorValue("reason") == "missing_header", "\(hook)")
+    }
+
+    @Test("/metrics and the detailed /readyz need the operator's bearer token; public /readyz says only ready or not")
+    func operatorEndpoints() throws {
+        let stack = try FullStack(webhooks: false)
+        var r = try stack.http.get("/metrics")
+        #expect(r.status == 401 && r.header("WWW-Authenticate") == "Bearer", "\(r)")
+        r = try stack.http.get("/metrics", headers: [("Authorization", "Bearer wrong-token-0123456789abcdefgh")])
+        #expect(r.status == 401, "\(r)")
+        r = try stack.http.get("/metrics", headers: FullStack.operatorAuth)
+        #expect(r.status == 200 && r.text.contains("gateway_http_requests_total"), "\(r)")
+
+        r = try stack.http.get("/readyz")
+        #expect(r.status == 200 && r.json["status"] as? String == "ok", "\(r)")
+        #expect(r.json["services"] == nil && !r.text.contains("payments"), "\(r)")
+        r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
+        #expect((r.json["services"] as? [String: Any])?["payments"] != nil, "\(r)")
+
+        // Without a configured token the operator endpoints are closed for everyone.
+        let closed = try stack.replace(stack.gateway, overrides: ["GATEWAY_OPERATOR_TOKEN": ""])
+        let http = HTTPTestClient(port: try GatewayListenerTests.port(of: closed))
+        r = try http.get("/metrics", headers: FullStack.operatorAuth)
+        #expect(r.status == 403, "\(r)")
+        r = try http.get("/readyz", headers: FullStack.operatorAuth)
+        #expect(r.json["services"] == nil, "\(r)")
+    }
+}
+
+/// Issue 16 item 4: rates per client address, units per order, open unpaid orders per email and address.
+@Suite("Security: abuse limits")
+struct AbuseLimitTests {
+    @Test("order creation over the per-address rate is 429 with Retry-After and creates nothing; return pages too")
+    func rates() throws {
+        let stack = try FullStack(webhooks: false, environment: ["GATEWAY_RATE_ORDERS_PER_MINUTE": "2",
+                                                                 "GATEWAY_RATE_LOOKUPS_PER_MINUTE": "3"])
+        for i in 0..<2 { _ = try stack.create(email: "rate\(i)@example.com") }
+        let over = try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "rate9@example.com"))
+        #expect(over.status == 429 && over.errorCode == "rate_limited", "\(over)")
+        let wait = Int(over.header("Retry-After") ?? "") ?? 0
+        #expect((1...30).contains(wait), "Retry-After \(wait)")
+        #expect(try stack.count("fulfillment", "SELECT count(*) FROM orders") == 2)
+        // A client cannot dodge it with a made-up X-Forwarded-For: the gateway trusts no proxy by default.
+        let spoofed = try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "rate8@example.com"),
+                                              headers: [("X-Forwarded-For", "203.0.113.9")])
+        #expect(spoofed.status == 429, "\(spoofed)")
+
+        for _ in 0..<3 { #expect(try stack.http.get("/stripe_return?session_id=cs_test_x").status == 303) }
+        let lookups = try stack.http.get("/stripe_return?session_id=cs_test_x")
+        #expect(lookups.status == 429 && lookups.header("Retry-After") != nil, "\(lookups)")
+        #expect((try stack.metric(#"gateway_rate_limited_total{bucket="orders"}"#) ?? 0) == 2)
+        #expect((try stack.metric(#"gateway_rate_limited_total{bucket="lookups"}"#) ?? 0) == 1)
+    }
+
+    @Test("behind a trusted proxy each X-Forwarded-For client has its own allowance")
+    func trustedProxy() throws {
+        let stack = try FullStack(webhooks: false, environment: ["GATEWAY_RATE_ORDERS_PER_MINUTE": "1",
+                                                                 "GATEWAY_TRUSTED_PROXIES": "127.0.0.1"])
+        let a = [("X-Forwarded-For", "203.0.113.1")], b = [("X-Forwarded-For", "198.51.100.7, 203.0.113.2")]
+        #expect(try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "a1@example.com"), headers: a).status == 201)
+        #expect(try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "a2@example.com"), headers: a).status == 429)
+        #expect(try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "b1@example.com"), headers: b).status == 201)
+        let addresses = try stack.rows("fulfillment", "SELECT client_address FROM orders ORDER BY created_at")
+        #expect(addresses == ["203.0.113.1", "203.0.113.2"])
+    }
+
+    @Test("units per order are capped (422 too_many_units); open unpaid orders per email and per address are capped (429), an idempotent retry is not")
+    func orderCaps() throws {
+        let stack = try FullStack(webhooks: false, environment: ["ORDER_MAX_UNITS": "5", "ORDER_MAX_OPEN_PER_EMAIL": "2",
+                                                                 "ORDER_MAX_OPEN_PER_CLIENT": "3"])
+        let big = try stack.http.postJSON("/api/orders", FullStack.orderBody(sku: "sticker", quantity: 6))
+        #expect(big.status == 422 && big.errorValue("reason") == "too_many_units", "\(big)")
+
+        let first = try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "Same@Example.com"), headers: [("Idempotency-Key", "cart-1")])
+        #expect(first.status == 201, "\(first)")
+        _ = try stack.create(email: "same@example.com")
+        let third = try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "same@example.com"))
+        #expect(third.status == 429 && third.errorValue("reason") == "open_orders_per_email" && third.header("Retry-After") != nil, "\(third)")
+        // The same cart retried with its key is the same order, not a new one.
+        let retried = try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "Same@Example.com"), headers: [("Idempotency-Key", "cart-1")])
+        #expect(retried.status == 201 && retried.json["order_id"] as? String == first.json["order_id"] as? String, "\(retried)")
+
+        _ = try stack.create(email: "other@example.com")
+        let fourth = try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "yet-another@example.com"))
+        #expect(fourth.status == 429 && fourth.errorValue("reason") == "open_orders_per_client", "\(fourth)")
+        #expect(try stack.count("fulfillment", "SELECT count(*) FROM orders") == 3)
     }
 }
