@@ -59,7 +59,7 @@ enum OpenAPI {
           "operations"
         ],
         "summary": "Readiness of all four services",
-        "description": "200 when payments, fulfillment and notifier answer `sys.health` and none is `failing` (`degraded` counts as ready and shows as `status: degraded`); else 503.",
+        "description": "200 when payments, fulfillment and notifier answer `sys.health` and none is `failing`; else 503. The public body is only `{\"status\":\"ok\"}` or `{\"status\":\"unavailable\"}`; with the operator bearer token it also names each service's state and its checks' states (`degraded` counts as ready and shows as `status: degraded`).",
         "responses": {
           "200": {
             "description": "Every service answers and none is failing.",
@@ -81,7 +81,13 @@ enum OpenAPI {
               }
             }
           }
-        }
+        },
+        "security": [
+          {},
+          {
+            "operatorToken": []
+          }
+        ]
       }
     },
     "/metrics": {
@@ -100,8 +106,20 @@ enum OpenAPI {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/OperatorClosed"
           }
-        }
+        },
+        "security": [
+          {
+            "operatorToken": []
+          }
+        ],
+        "description": "Needs `Authorization: Bearer $GATEWAY_OPERATOR_TOKEN`."
       }
     },
     "/openapi.json": {
@@ -237,6 +255,9 @@ enum OpenAPI {
           "402": {
             "$ref": "#/components/responses/PaymentDeclined"
           },
+          "403": {
+            "$ref": "#/components/responses/CrossSite"
+          },
           "409": {
             "$ref": "#/components/responses/Conflict"
           },
@@ -245,6 +266,9 @@ enum OpenAPI {
           },
           "422": {
             "$ref": "#/components/responses/Unprocessable"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           },
           "500": {
             "$ref": "#/components/responses/Internal"
@@ -309,6 +333,9 @@ enum OpenAPI {
           "402": {
             "$ref": "#/components/responses/PaymentDeclined"
           },
+          "403": {
+            "$ref": "#/components/responses/CrossSite"
+          },
           "409": {
             "$ref": "#/components/responses/Conflict"
           },
@@ -317,6 +344,9 @@ enum OpenAPI {
           },
           "422": {
             "$ref": "#/components/responses/Unprocessable"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           },
           "500": {
             "$ref": "#/components/responses/Internal"
@@ -381,6 +411,9 @@ enum OpenAPI {
           "402": {
             "$ref": "#/components/responses/PaymentDeclined"
           },
+          "403": {
+            "$ref": "#/components/responses/CrossSite"
+          },
           "409": {
             "$ref": "#/components/responses/Conflict"
           },
@@ -389,6 +422,9 @@ enum OpenAPI {
           },
           "422": {
             "$ref": "#/components/responses/Unprocessable"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           },
           "500": {
             "$ref": "#/components/responses/Internal"
@@ -498,11 +534,20 @@ enum OpenAPI {
           "402": {
             "$ref": "#/components/responses/PaymentDeclined"
           },
+          "403": {
+            "$ref": "#/components/responses/CrossSite"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
           "409": {
             "$ref": "#/components/responses/Conflict"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           },
           "500": {
             "$ref": "#/components/responses/Internal"
@@ -553,6 +598,9 @@ enum OpenAPI {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           },
           "500": {
             "$ref": "#/components/responses/Internal"
@@ -679,6 +727,9 @@ enum OpenAPI {
                 "description": "The page to show."
               }
             }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -712,6 +763,9 @@ enum OpenAPI {
                 "description": "The page to show."
               }
             }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1083,6 +1137,55 @@ enum OpenAPI {
               "type": "integer"
             },
             "description": "Seconds to wait."
+          }
+        }
+      },
+      "CrossSite": {
+        "description": "A cross-site request (`Sec-Fetch-Site` other than `same-origin`/`none`, or an `Origin` that is not the shop's): `error.code` `cross_site_request`.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooManyRequests": {
+        "description": "Over a limit: `rate_limited` (requests per client address and minute, `error.reason` names the bucket) or `resource_exhausted` (open unpaid orders per email or address).",
+        "headers": {
+          "Retry-After": {
+            "description": "Seconds to wait.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            }
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unauthorized": {
+        "description": "The operator bearer token is missing or wrong.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "OperatorClosed": {
+        "description": "No `GATEWAY_OPERATOR_TOKEN` is configured: the endpoint is closed.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
           }
         }
       }
@@ -1513,8 +1616,7 @@ enum OpenAPI {
       "Readiness": {
         "type": "object",
         "required": [
-          "status",
-          "services"
+          "status"
         ],
         "properties": {
           "status": {
@@ -1550,9 +1652,17 @@ enum OpenAPI {
                   }
                 }
               }
-            }
+            },
+            "description": "Only with the operator bearer token."
           }
         }
+      }
+    },
+    "securitySchemes": {
+      "operatorToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`GATEWAY_OPERATOR_TOKEN`: opens `/metrics` and the detailed `/readyz`."
       }
     }
   }
