@@ -94,6 +94,9 @@ public struct CommonConfig: Sendable {
     public var retentionSeconds: Int
     /// `SHOP_RETENTION_INTERVAL_S`: how often the pruning runs.
     public var retentionIntervalSeconds: Int
+    /// `SHOP_SERVICE_UIDS`: the uid each service runs as, so that a service can tell its callers apart
+    /// (empty: it cannot, and says so at start).
+    public var serviceUIDs: [String: UInt32] = [:]
 
     /// The variables read here, for `--help` and the README.
     public static let variables: [(String, String)] = [
@@ -110,12 +113,14 @@ public struct CommonConfig: Sendable {
         ("SHOP_RETENTION_S", "age in s after which delivered outbox events, inbox ids and raw webhook bodies are pruned, "
             + "3600 to 315360000, at least SHOP_EVENT_MAX_AGE_S (default 2592000 = 30 days)"),
         ("SHOP_RETENTION_INTERVAL_S", "how often pruning runs, in small batches, 1 to 86400 (default 3600)"),
+        ("SHOP_SERVICE_UIDS", "the uid of each service, e.g. gateway=10001,payments=10002,fulfillment=10003,notifier=10004: "
+            + "each message type is then accepted only from the services allowed to send it (SO_PEERCRED); unset: not checked"),
     ]
 
     /// Reads the common variables.
     public static func read(_ r: inout ConfigReader) -> CommonConfig {
         let level = r.choice("SHOP_LOG_LEVEL", default: "info", choices: ["debug", "info", "warn", "warning", "error"])
-        let config = CommonConfig(
+        var config = CommonConfig(
             socketDirectory: r.string("SHOP_SOCKET_DIR", default: "./run/sockets"),
             dataDirectory: r.string("SHOP_DATA_DIR", default: "./run/data"),
             logLevel: Logger.Level(name: level) ?? .info,
@@ -128,6 +133,17 @@ public struct CommonConfig: Sendable {
             eventMaxAgeSeconds: r.int("SHOP_EVENT_MAX_AGE_S", default: 259_200, range: 1...2_592_000),
             retentionSeconds: r.int("SHOP_RETENTION_S", default: 2_592_000, range: 3_600...315_360_000),
             retentionIntervalSeconds: r.int("SHOP_RETENTION_INTERVAL_S", default: 3_600, range: 1...86_400))
+        if let list = r.raw("SHOP_SERVICE_UIDS") {
+            for item in list.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map { String($0.filter { $0 != " " }) }
+                guard parts.count == 2, SenderPolicy.services.contains(parts[0]), let uid = UInt32(parts[1]) else {
+                    r.problem("SHOP_SERVICE_UIDS", "'\(item.prefix(64))': expected service=uid with a service among "
+                        + SenderPolicy.services.joined(separator: ", "))
+                    continue
+                }
+                config.serviceUIDs[parts[0]] = uid
+            }
+        }
         // An inbox id pruned while its publisher may still redeliver the event would let it apply twice.
         if config.retentionSeconds < config.eventMaxAgeSeconds {
             r.problem("SHOP_RETENTION_S", "\(config.retentionSeconds) is shorter than SHOP_EVENT_MAX_AGE_S "

@@ -1,6 +1,9 @@
 import Crypto
 import Foundation
+import Messages
 import Testing
+import Transport
+import Wire
 
 /// Safe by default (issue 16): a live key never runs with a public secret or another API host, events of
 /// the other mode are refused, and a missing webhook secret is loud. All with the real executables.
@@ -312,5 +315,77 @@ struct AbuseLimitTests {
         let fourth = try stack.http.postJSON("/api/orders", FullStack.orderBody(email: "yet-another@example.com"))
         #expect(fourth.status == 429 && fourth.errorValue("reason") == "open_orders_per_client", "\(fourth)")
         #expect(try stack.count("fulfillment", "SELECT count(*) FROM orders") == 3)
+    }
+}
+
+/// Issue 16 item 5: with SHOP_SERVICE_UIDS each service checks who is calling (SO_PEERCRED). The test
+/// process plays one service at a time by mapping its own uid to that service's name.
+@Suite("Security: callers checked by uid")
+struct PeerCredentialTests {
+    static let me = getuid()
+
+    /// `SHOP_SERVICE_UIDS` with this process's uid as `as` and unused uids for the others.
+    static func uids(as name: String) -> String {
+        var next: UInt32 = 60_001
+        return ["gateway", "payments", "fulfillment", "notifier"].map { service -> String in
+            if service == name { return "\(service)=\(me)" }
+            defer { next += 1 }
+            return "\(service)=\(next)"
+        }.joined(separator: ",")
+    }
+
+    static func paymentEvent(_ order: Order) throws -> Envelope {
+        let data = try RawJSON(encoding: PaymentEvent(orderID: order.orderID, stripeEventID: "evt_peer_" + ShopStack.randomSuffix(),
+                                                      stripeCreated: 1, source: "webhook", paymentIntentID: "pi_peer_1",
+                                                      amount: order.amount, currency: order.currency, status: "succeeded"))
+        let payload = #"{"event_id":"evt_peer_\#(ShopStack.randomSuffix())","publisher":"payments","key":"\#(order.orderID)","occurred_at":1,"data":"#
+            + data.description + "}"
+        return Envelope(kind: .event, type: "payment_intent.succeeded", payload: try RawJSON(validating: Array(payload.utf8)))
+    }
+
+    @Test("fulfillment takes a payment event only from payments' uid, and order requests only from the gateway's")
+    func fulfillmentChecksCallers() throws {
+        let s = try ShopStack()
+        var fulfillment = try s.start("fulfillment", ["CATALOG_FILE": try s.catalogFile(ShopStack.testCatalog),
+                                                      "SHOP_SERVICE_UIDS": Self.uids(as: "gateway")])
+        // As the gateway: orders yes, payment events no.
+        let order = try s.createOrder([("tee", 1)])
+        let forged = try BlockingClient.call(path: s.socket("fulfillment"), message: try Self.paymentEvent(order), timeoutMs: 10_000)
+        #expect(forged.error?.code == "permission_denied", "\(forged)")
+        #expect(try s.sql("fulfillment", "SELECT status FROM orders WHERE order_id = '\(order.orderID)'") == ["awaiting_payment"])
+        #expect(fulfillment.log.contains("callers are checked by uid"))
+
+        // As payments: the event is applied, an order request is refused; sys.* stays open to anyone.
+        fulfillment.signal(SIGTERM)
+        _ = fulfillment.waitForExit()
+        fulfillment = try s.start("fulfillment", ["CATALOG_FILE": try s.catalogFile(ShopStack.testCatalog),
+                                                  "SHOP_SERVICE_UIDS": Self.uids(as: "payments")])
+        let applied = try BlockingClient.call(path: s.socket("fulfillment"), message: try Self.paymentEvent(order), timeoutMs: 10_000)
+        #expect(applied.error == nil && applied.kind == .ack, "\(applied)")
+        try s.waitUntil("fulfilled") { try s.sql("fulfillment", "SELECT status FROM orders WHERE order_id = '\(order.orderID)'") == ["fulfilled"] }
+        let request = try s.callError("fulfillment", OrderMessages.get, GetOrderRequest(orderID: order.orderID))
+        #expect(request?.code == "permission_denied", "\(String(describing: request))")
+        let ping = try BlockingClient.call(path: s.socket("fulfillment"), message: .request("sys.ping"), timeoutMs: 5_000)
+        #expect(ping.error == nil)
+    }
+
+    @Test("notifier takes order events only from fulfillment's uid; without SHOP_SERVICE_UIDS a service says at warn that callers are not checked")
+    func notifierChecksCallers() throws {
+        let s = try ShopStack()
+        let notifier = try s.start("notifier", ["SHOP_SERVICE_UIDS": Self.uids(as: "gateway")])
+        let payload = #"{"event_id":"evt_peer_n1","publisher":"fulfillment","key":"ord_x","occurred_at":1,"data":{}}"#
+        let event = Envelope(kind: .event, type: "order.fulfilled", payload: try RawJSON(validating: Array(payload.utf8)))
+        let reply = try BlockingClient.call(path: s.socket("notifier"), message: event, timeoutMs: 10_000)
+        #expect(reply.error?.code == "permission_denied", "\(reply)")
+        #expect(try s.count("notifier", "SELECT count(*) FROM inbox_events") == 0)
+        withExtendedLifetime(notifier) {}
+
+        let other = try ShopStack()
+        let unchecked = try other.start("notifier")
+        try other.waitUntil("the start-up warning") {
+            unchecked.log.split(separator: "\n").contains { $0.contains(#""level":"warn""#) && $0.contains("callers are not checked") }
+        }
+        let bad = try other.command("notifier", ["serve"], ["SHOP_SERVICE_UIDS": "gateway=1,mailer=2"])
+        #expect(bad.status == 78 && bad.stderr.contains("SHOP_SERVICE_UIDS"), "\(bad.stderr)")
     }
 }
