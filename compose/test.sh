@@ -108,8 +108,13 @@ EMULATOR_PORT_HOST="$(free_port)"
 GW="http://127.0.0.1:$GATEWAY_PORT_HOST"
 EMU="http://127.0.0.1:$EMULATOR_PORT_HOST"
 
-# The run's own env file: compose/.env of the user (if any) is not read.
-cat >"$WORK/test.env" <<EOF
+# The run's own env file: compose/.env of the user (if any) is not read. It is the committed
+# dev.env (the dev profile, through its COMPOSE_PROFILES, and the stand-in's settings) with this run's
+# random secrets and free ports in place of dev.env's public values.
+OVERRIDDEN='^(STRIPE_SECRET_KEY|STRIPE_PUBLISHABLE_KEY|STRIPE_WEBHOOK_SECRET|STRIPE_JS_URL|EMULATOR_PUBLISH_PORT)='
+{
+    grep -Ev "$OVERRIDDEN" "$HERE/dev.env"
+    cat <<EOF
 COMPOSE_PROJECT_NAME=$PROJECT
 SHOP_IMAGE=$IMAGE
 SHOP_PUBLISH_ADDRESS=127.0.0.1
@@ -119,13 +124,14 @@ PUBLIC_BASE_URL=$GW
 STRIPE_SECRET_KEY=$SECRET_KEY
 STRIPE_PUBLISHABLE_KEY=$PUBLISHABLE_KEY
 STRIPE_WEBHOOK_SECRET=$WEBHOOK_SECRET
-STRIPE_API_BASE=http://stripe-emulator:12111
+STRIPE_JS_URL=$EMU/js.stripe.com/v3/
 MERCHANT_WEBHOOK_SECRET=$MERCHANT_SECRET
 SHOP_LOG_LEVEL=info
 SHOP_HEALTHCHECK_INTERVAL=1s
 EOF
+} >"$WORK/test.env"
 
-dc() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f "$HERE/docker-compose.yml" --profile dev "$@"; }
+dc() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f "$HERE/docker-compose.yml" "$@"; }
 SERVICES=(notifier fulfillment payments gateway)
 ALL_SERVICES=(notifier fulfillment payments gateway stripe-emulator)
 cid() { dc ps -q "$1" 2>/dev/null | head -n1; }
@@ -147,12 +153,12 @@ teardown() {
     local status=$?
     trap - EXIT INT TERM
     if [[ -n "${SHOP_COMPOSE_KEEP:-}" ]]; then
-        say "SHOP_COMPOSE_KEEP set: leaving project $PROJECT running (tear down: docker-compose -p $PROJECT --env-file $WORK/test.env -f $HERE/docker-compose.yml --profile dev down -v)"
+        say "SHOP_COMPOSE_KEEP set: leaving project $PROJECT running (tear down: docker-compose -p $PROJECT --env-file $WORK/test.env -f $HERE/docker-compose.yml down -v)"
     else
         if [[ -n "$STACK_STARTED" ]]; then
             say "teardown: docker-compose down -v (containers, volumes, network)"
             timeout 120 "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f "$HERE/docker-compose.yml" \
-                --profile dev down -v --remove-orphans -t 10 >"$WORK/down.log" 2>&1 \
+                down -v --remove-orphans -t 10 >"$WORK/down.log" 2>&1 \
                 || { warn "docker-compose down failed:"; sed 's/^/    | /' "$WORK/down.log" >&2; }
         fi
         if "$DOCKER" info >/dev/null 2>&1; then
@@ -303,6 +309,42 @@ eml_for() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# 0. No Stripe secret has a default: without STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET the file
+# does not even resolve, and the message names the variable (needs docker-compose, not the engine).
+# ---------------------------------------------------------------------------------------------
+config_without() {
+    # $1: an env file; the shell's own STRIPE_* and profile settings must not fill the gap.
+    env -u STRIPE_SECRET_KEY -u STRIPE_WEBHOOK_SECRET -u STRIPE_PUBLISHABLE_KEY -u STRIPE_API_BASE -u COMPOSE_PROFILES \
+        "${COMPOSE[@]}" -p "$PROJECT" --env-file "$1" -f "$HERE/docker-compose.yml" config >"$WORK/config-refused.yml" 2>"$WORK/config-refused.err"
+}
+begin "docker-compose config refuses to resolve without the Stripe secrets, naming them"
+printf 'COMPOSE_PROJECT_NAME=%s\n' "$PROJECT" >"$WORK/no-secrets.env"
+printf 'COMPOSE_PROJECT_NAME=%s\nSTRIPE_SECRET_KEY=%s\n' "$PROJECT" "$SECRET_KEY" >"$WORK/no-webhook-secret.env"
+printf 'COMPOSE_PROJECT_NAME=%s\nSTRIPE_WEBHOOK_SECRET=%s\n' "$PROJECT" "$WEBHOOK_SECRET" >"$WORK/no-key.env"
+refusals=""
+# The message itself, ": VAR is not set - ..." (v1 also dumps the unresolved templates, where the
+# same words follow "?": they do not count).
+for case in "no-secrets:(STRIPE_SECRET_KEY|STRIPE_WEBHOOK_SECRET)" "no-key:STRIPE_SECRET_KEY" "no-webhook-secret:STRIPE_WEBHOOK_SECRET"; do
+    file="${case%%:*}" want=": ${case#*:} is not set"
+    if config_without "$WORK/$file.env"; then
+        refusals+=" $file(resolved)"
+    elif ! grep -qE "$want" "$WORK/config-refused.err"; then
+        refusals+=" $file(message: $(short "$(cat "$WORK/config-refused.err")"))"
+    elif grep -qF -e "$SECRET_KEY" -e "$WEBHOOK_SECRET" "$WORK/config-refused.err"; then
+        refusals+=" $file(secret in the message)"
+    fi
+done
+# And the committed dev.env alone resolves, with the stand-in's Stripe.js for the gateway (that its
+# COMPOSE_PROFILES starts the stand-in is shown by the up below, which uses no --profile flag).
+if ! env -u STRIPE_SECRET_KEY -u STRIPE_WEBHOOK_SECRET -u COMPOSE_PROFILES "${COMPOSE[@]}" -p "$PROJECT" \
+    --env-file "$HERE/dev.env" -f "$HERE/docker-compose.yml" config >"$WORK/config-dev.yml" 2>"$WORK/config-dev.err"; then
+    refusals+=" dev.env(refused: $(short "$(cat "$WORK/config-dev.err")"))"
+elif ! grep -q 'STRIPE_JS_URL: http://127.0.0.1:12111/js.stripe.com/v3/' "$WORK/config-dev.yml"; then
+    refusals+=" dev.env(no STRIPE_JS_URL for the gateway in the resolved file)"
+fi
+if [[ -z "$refusals" ]]; then pass "each missing secret named; dev.env resolves"; else fail "$refusals"; fi
+
+# ---------------------------------------------------------------------------------------------
 # 1. Docker engine.
 # ---------------------------------------------------------------------------------------------
 begin "docker engine running"
@@ -405,15 +447,15 @@ if [[ -n "$IMAGE_OK" ]]; then
     if dc config >"$WORK/config.yml" 2>"$WORK/config.err"; then
         absent=""
         for s in "${ALL_SERVICES[@]}"; do grep -q "^  $s:" "$WORK/config.yml" || absent+=" $s"; done
-        if [[ -z "$absent" ]]; then pass "$("${COMPOSE[@]}" version --short 2>/dev/null || true), 5 services with --profile dev"; else fail "services missing from the config:$absent"; fi
+        if [[ -z "$absent" ]]; then pass "$("${COMPOSE[@]}" version --short 2>/dev/null || true), 5 services: COMPOSE_PROFILES=dev from dev.env"; else fail "services missing from the config:$absent"; fi
     else
         fail "$(short "$(cat "$WORK/config.err")")"
     fi
 
-    begin "docker-compose --profile dev up -d"
+    begin "docker-compose up -d (the dev profile)"
     STACK_STARTED=1
     if timeout 300 "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f "$HERE/docker-compose.yml" \
-        --profile dev up -d --no-build >"$WORK/up.log" 2>&1; then
+        up -d --no-build >"$WORK/up.log" 2>&1; then
         pass
         UP_OK=1
     else
@@ -601,12 +643,12 @@ if [[ -n "$UP_OK" ]]; then
     emls_before="$("$DOCKER" exec "$(cid notifier)" sh -c 'find /var/lib/shop -name "*.eml" -type f | wc -l' 2>/dev/null || echo "?")"
     t_down=$SECONDS
     if ! timeout 120 "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f "$HERE/docker-compose.yml" \
-        --profile dev down -t 10 >"$WORK/down1.log" 2>&1; then
+        down -t 10 >"$WORK/down1.log" 2>&1; then
         fail "docker-compose down failed: $(short "$(tail -n 5 "$WORK/down1.log")")"
     elif [[ -n "$(dc ps -q 2>/dev/null)" ]]; then
         fail "containers still there after down"
     elif t_up=$SECONDS && d_down=$((SECONDS - t_down)) && ! timeout 300 "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f "$HERE/docker-compose.yml" \
-        --profile dev up -d --no-build >"$WORK/up2.log" 2>&1; then
+        up -d --no-build >"$WORK/up2.log" 2>&1; then
         fail "second up failed: $(short "$(tail -n 5 "$WORK/up2.log")")"
         show_stack_state
     elif ! wait_all_healthy 120; then

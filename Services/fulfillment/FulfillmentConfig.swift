@@ -10,11 +10,16 @@ struct FulfillmentConfig: Sendable {
     var orderTTLSeconds: Int
     /// How often the expiry sweep runs.
     var sweepIntervalMs: Int
+    /// Abuse limits of `orders.create`.
+    var caps = OrderCaps()
 
     static let variables: [(String, String)] = [
         ("CATALOG_FILE", "catalog JSON file (default: the built-in copy of Services/fulfillment/catalog.sample.json)"),
         ("ORDER_TTL_SECONDS", "unpaid orders expire this long after creation, 1 to 2592000 (default 1800)"),
         ("ORDER_SWEEP_INTERVAL_MS", "how often expired orders are looked for, 10 to 3600000 (default 15000)"),
+        ("ORDER_MAX_UNITS", "most units (sum of quantities) in one order, 1 to 100000 (default 100)"),
+        ("ORDER_MAX_OPEN_PER_EMAIL", "most open unpaid orders per email address, 0 = no cap (default 10)"),
+        ("ORDER_MAX_OPEN_PER_CLIENT", "most open unpaid orders per client address (as the gateway sees it), 0 = no cap (default 50)"),
     ]
 
     /// Reads and validates; the catalog file is parsed here so a bad file stops start-up (exit 78).
@@ -42,7 +47,12 @@ struct FulfillmentConfig: Sendable {
                 r.problem("CATALOG_FILE", "\(file ?? "built-in catalog"): \(error)")
             }
         }
+        let caps = OrderCaps(maxUnits: r.int("ORDER_MAX_UNITS", default: 100, range: 1...100_000),
+                             maxOpenPerEmail: r.int("ORDER_MAX_OPEN_PER_EMAIL", default: 10, range: 0...1_000_000),
+                             maxOpenPerClient: r.int("ORDER_MAX_OPEN_PER_CLIENT", default: 50, range: 0...1_000_000))
         try r.finish()
-        return FulfillmentConfig(catalogFile: file, catalog: catalog, orderTTLSeconds: ttl, sweepIntervalMs: interval)
+        var config = FulfillmentConfig(catalogFile: file, catalog: catalog, orderTTLSeconds: ttl, sweepIntervalMs: interval)
+        config.caps = caps
+        return config
     }
 }

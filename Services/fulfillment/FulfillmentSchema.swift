@@ -88,10 +88,20 @@ enum FulfillmentSchema {
             CREATE INDEX payment_events_order ON payment_events(order_id);
             """),
         Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
+        Migration(5, "inbox index for retention", EventSchema.inboxRetentionIndexSQL),
+        // The caps on open unpaid orders count by email and by client address; partial indexes keep
+        // that a lookup among the few open orders, however many closed ones pile up.
+        Migration(6, "client address of orders, open orders by email and address", """
+            ALTER TABLE orders ADD COLUMN client_address TEXT;
+            CREATE INDEX orders_open_by_email ON orders(lower(email))
+                WHERE status IN ('awaiting_payment', 'processing', 'payment_failed');
+            CREATE INDEX orders_open_by_client ON orders(client_address)
+                WHERE status IN ('awaiting_payment', 'processing', 'payment_failed') AND client_address IS NOT NULL;
+            """),
         // An order's payment is a capability, not an id: the hashes of the tokens issued for each order
         // (the token itself is shown once and never stored). `expires_at` is null for the token of the
         // browser that created the order, a few days out for the link in a customer's email.
-        Migration(5, "order tokens", """
+        Migration(7, "order tokens", """
             CREATE TABLE order_tokens(
                 token_hash TEXT PRIMARY KEY,
                 order_id TEXT NOT NULL REFERENCES orders(order_id),

@@ -19,7 +19,8 @@ enum FulfillmentService {
         emits: Subscriptions.table.emitted(by: "fulfillment"),
         consumes: Subscriptions.table.consumed(by: "fulfillment"),
         variables: FulfillmentConfig.variables,
-        commands: [.events, FulfillmentCommands.catalog])
+        commands: [.events, FulfillmentCommands.catalog],
+        retention: [.deliveredOutbox, .inbox])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try FulfillmentConfig.read()
@@ -97,9 +98,10 @@ struct Handlers: Sendable {
 
     func create(_ request: CreateOrderRequest, traceID: String?) async throws -> Order {
         try OrderStore.validate(request)
-        let ttl = config.orderTTLSeconds
+        let (ttl, caps) = (config.orderTTLSeconds, config.caps)
         return try await database.write { c in
-            try OrderStore.create(c, request, cause: "request:" + (traceID ?? "unknown"), ttlSeconds: ttl, now: Envelope.now())
+            try OrderStore.create(c, request, cause: "request:" + (traceID ?? "unknown"), ttlSeconds: ttl, now: Envelope.now(),
+                                  caps: caps)
         }
     }
 

@@ -6,6 +6,16 @@ import Wire
 /// Orders in the database: creation with stock reservation, loading, and the low-level transitions the
 /// status machine and the expiry sweep are built from. Every function runs inside the caller's
 /// transaction.
+/// Limits on `orders.create` that keep a script from reserving the whole stock or using the shop for
+/// card testing: units per order, and open unpaid orders per email and per client address.
+struct OrderCaps: Sendable {
+    var maxUnits = 100
+    /// 0: no cap.
+    var maxOpenPerEmail = 10
+    /// 0: no cap.
+    var maxOpenPerClient = 50
+}
+
 enum OrderStore {
     static let maxLines = 100
     static let quantityRange = 1...1000
@@ -47,7 +57,7 @@ enum OrderStore {
     /// Prices the request from the catalog, reserves stock and stores the order, or returns the order an
     /// earlier request with the same idempotency key created.
     static func create(_ c: Connection, _ request: CreateOrderRequest, cause: String, ttlSeconds: Int,
-                       now: Int64) throws -> Order {
+                       now: Int64, caps: OrderCaps = OrderCaps()) throws -> Order {
         let fingerprint = fingerprint(request)
         if let key = request.idempotencyKey,
            let row = try c.queryOne("SELECT order_id, request_fingerprint FROM orders WHERE idempotency_key = ?", key) {
@@ -59,6 +69,7 @@ enum OrderStore {
             try issueToken(c, hash: request.tokenHash, orderID: orderID, purpose: "create", now: now, expiresAt: nil)
             return try load(c, orderID)!
         }
+        try checkCaps(c, request, caps)
         var lines: [OrderLine] = []
         var currency: String?
         for item in request.items {
@@ -91,10 +102,10 @@ enum OrderStore {
         let orderID = "ord_" + MessageID.random().prefix(24)
         try c.execute("""
             INSERT INTO orders(order_id, status, email, currency, amount, flow, created_at, expires_at, updated_at,
-                               reservation, idempotency_key, request_fingerprint)
-            VALUES (?, 'awaiting_payment', ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?)
+                               reservation, idempotency_key, request_fingerprint, client_address)
+            VALUES (?, 'awaiting_payment', ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)
             """, orderID, request.email, currency!, amount, request.flow.rawValue, now, now + Int64(ttlSeconds) * 1000, now,
-            request.idempotencyKey, fingerprint)
+            request.idempotencyKey, fingerprint, request.clientAddress.map { String($0.prefix(64)) })
         for (n, line) in lines.enumerated() {
             try c.execute("""
                 INSERT INTO order_lines(order_id, line_no, sku, name, quantity, unit_amount, amount) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -130,6 +141,37 @@ enum OrderStore {
         try c.queryOne("""
             SELECT 1 AS ok FROM order_tokens WHERE token_hash = ? AND order_id = ? AND (expires_at IS NULL OR expires_at > ?)
             """, hash, orderID, now) != nil
+    }
+
+    /// Refuses an order over the units cap (`unprocessable`, reason `too_many_units`) or one more open
+    /// unpaid order than the caps allow (`resource_exhausted`, the gateway's 429; it frees up as orders
+    /// are paid or expire). A retried request with its idempotency key never gets here.
+    static func checkCaps(_ c: Connection, _ request: CreateOrderRequest, _ caps: OrderCaps) throws {
+        let units = request.items.reduce(0) { $0 + $1.quantity }
+        guard units <= caps.maxUnits else {
+            throw WireError(code: "unprocessable", message: "field 'items': \(units) units in one order; at most \(caps.maxUnits)",
+                            reason: "too_many_units")
+        }
+        // The literal status list matches the partial indexes' (SQLite uses them only then).
+        if caps.maxOpenPerEmail > 0 {
+            let open = try c.queryOne("""
+                SELECT count(*) AS n FROM orders WHERE lower(email) = ? AND status IN ('awaiting_payment', 'processing', 'payment_failed')
+                """, request.email.lowercased())?.int("n") ?? 0
+            guard open < caps.maxOpenPerEmail else {
+                throw WireError(code: "resource_exhausted", message: "this email address has \(open) unpaid orders open; pay or let "
+                                + "them expire first", retryable: true, reason: "open_orders_per_email")
+            }
+        }
+        if caps.maxOpenPerClient > 0, let client = request.clientAddress {
+            let open = try c.queryOne("""
+                SELECT count(*) AS n FROM orders WHERE client_address = ?
+                  AND status IN ('awaiting_payment', 'processing', 'payment_failed') AND client_address IS NOT NULL
+                """, String(client.prefix(64)))?.int("n") ?? 0
+            guard open < caps.maxOpenPerClient else {
+                throw WireError(code: "resource_exhausted", message: "too many unpaid orders open from this address; pay or let "
+                                + "them expire first", retryable: true, reason: "open_orders_per_client")
+            }
+        }
     }
 
     /// The order with its lines and history, or nil.

@@ -21,6 +21,8 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     var orderID: String?
     /// With `orderID` after a failed creation: the new order's token, which paying for it later needs.
     var orderToken: String?
+    /// `Retry-After` in seconds of a 429 (default 60).
+    var retryAfter: Int?
 
     var description: String { "\(status.code) \(code): \(message)" }
 
@@ -36,6 +38,7 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     /// | conflict | 409 |
     /// | unprocessable | 422 |
     /// | internal (and any code the gateway does not know) | 500 |
+    /// | resource_exhausted (a cap on open orders) | 429 + Retry-After |
     /// | upstream_failed | 502 |
     /// | unavailable, deadline_exceeded, unknown_type (a peer that does not handle the request yet) | 503 |
     static func status(forWireCode code: String) -> HTTPStatus {
@@ -48,6 +51,7 @@ struct APIError: Error, Sendable, CustomStringConvertible {
         case "conflict": .conflict
         case "unprocessable": .unprocessableContent
         case "upstream_failed": .badGateway
+        case "resource_exhausted": .tooManyRequests
         case "unavailable", "deadline_exceeded", "unknown_type": .serviceUnavailable
         default: .internalServerError
         }
@@ -73,7 +77,8 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     init(_ upstream: UpstreamError) { self.init(upstream.error) }
 
     init(status: HTTPStatus, code: String, message: String, field: String? = nil, reason: String? = nil,
-         orderID: String? = nil) {
+         orderID: String? = nil, retryAfter: Int? = nil) {
+        self.retryAfter = retryAfter
         self.status = status
         self.code = code
         self.message = message
@@ -117,6 +122,8 @@ struct APIError: Error, Sendable, CustomStringConvertible {
         var response = HTTPResponse(status: status, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"],
                                     body: w.bytes)
         if status == .serviceUnavailable { response.headers.set("Retry-After", "1") }
+        // Open orders free up as they are paid or expire: a minute is a fair first wait.
+        if status == .tooManyRequests { response.headers.set("Retry-After", "\(retryAfter ?? 60)") }
         return response
     }
 }

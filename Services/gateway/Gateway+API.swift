@@ -15,12 +15,15 @@ extension Gateway {
         await Self.respond { () async throws(APIError) -> HTTPResponse in
             let body = try OrderBody.parse(request)
             let key = try Self.idempotencyKey(request)
+            if let limited = rateLimited("orders", perMinute: policy.limits.ordersPerMinute, request) { throw limited }
             // The order's capability, shown to this browser once; fulfillment keeps only its hash. A replay
             // of the same request (same Idempotency-Key) gets a token of its own for the same order.
             let token = OrderToken.make()
             let order: Order = try await call(.fulfillment, OrderMessages.create,
                                               CreateOrderRequest(items: body.items, email: body.email, flow: flow,
-                                                                 idempotencyKey: key, tokenHash: OrderToken.hash(token)), request)
+                                                                 idempotencyKey: key, tokenHash: OrderToken.hash(token),
+                                                                 clientAddress: policy.clientAddress(request)),
+                                              request)
             do throws(APIError) {
                 return try await createPayment(for: order, request, status: .created, token: token)
             } catch {

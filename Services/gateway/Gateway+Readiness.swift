@@ -24,8 +24,9 @@ extension Gateway {
     /// letters for an operator), and pulling the gateway out of the load balancer would stop every
     /// order for a problem only an operator can fix. The body shows each service's state and
     /// `"status":"degraded"` so monitoring still sees it. 503 when a service is unreachable, too slow
-    /// (1.5 s) or `failing`. Check details stay out of the body (this endpoint is public); the
-    /// services' `health` command shows them.
+    /// (1.5 s) or `failing`. The public answer is only `{"status":"ok"}` or `{"status":"unavailable"}`;
+    /// with the operator's bearer token (`GATEWAY_OPERATOR_TOKEN`) the body names each service's state
+    /// and its checks' states (never their details: the services' `health` command shows those).
     func readiness(_ request: HTTPRequest) async -> HTTPResponse {
         let states = await withTaskGroup(of: (Peer, ServiceState).self) { group in
             for peer in Peer.allCases {
@@ -57,6 +58,13 @@ extension Gateway {
         }
         var w = JSONWriter()
         w.beginObject()
+        guard policy.isOperator(request) else {
+            w.field("status", ready ? "ok" : "unavailable")
+            w.endObject()
+            var response = HTTPResponse.json(ready ? .ok : .serviceUnavailable, w)
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        }
         w.field("status", ready ? (degraded ? "degraded" : "ok") : "unavailable")
         w.key("services")
         w.beginObject()

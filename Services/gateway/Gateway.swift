@@ -26,6 +26,10 @@ struct Gateway: Sendable {
     /// How long `payments.config` is reused.
     let configTTL: Duration
     let configCache = ConfigCache()
+    /// Operator token, same-site JSON rule, client addresses and limits (``RequestPolicy``).
+    var policy = RequestPolicy()
+    /// Request rates per client address.
+    let limiter = RateLimiter()
 
     init(upstream: any Upstream, metrics: Metrics, logger: Logger, stripeJSURL: String,
          baseURL: @escaping @Sendable () -> String, maxFrameBytes: Int = 1 << 20, configTTL: Duration = .seconds(60)) {

@@ -12,6 +12,9 @@ struct GatewayConfig: Sendable {
     /// `STRIPE_JS_URL`: where the pages load Stripe.js from.
     var stripeJSURL: String
 
+    /// Operator token, trusted proxies and request rates.
+    var policy = RequestPolicy()
+
     static let defaultStripeJSURL = "https://js.stripe.com/v3/"
 
     static let variables = [
@@ -21,6 +24,13 @@ struct GatewayConfig: Sendable {
             + "used for return URLs (default http://127.0.0.1:<port>)"),
         ("STRIPE_JS_URL", "URL the pages load Stripe.js from (default \(defaultStripeJSURL); point it at the "
             + "local stand-in for offline test mode)"),
+        ("GATEWAY_OPERATOR_TOKEN", "bearer token (at least 24 characters) for /metrics and the detailed /readyz; unset: both closed "
+            + "(/readyz answers only ready or not)"),
+        ("GATEWAY_TRUSTED_PROXIES", "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client "
+            + "(default none: the socket's peer is the client)"),
+        ("GATEWAY_RATE_ORDERS_PER_MINUTE", "orders a client address may create per minute, 0 = unlimited (default 20)"),
+        ("GATEWAY_RATE_LOOKUPS_PER_MINUTE", "return pages, session status and pay-again requests per client address and minute, "
+            + "0 = unlimited (default 60)"),
     ]
 
     /// Reads the variables from `environment`; every bad value is reported, naming its variable.
@@ -42,8 +52,27 @@ struct GatewayConfig: Sendable {
             case .failure(let problem): r.problem("STRIPE_JS_URL", "'\(raw.prefix(200))' \(problem.message)")
             }
         }
+        var policy = RequestPolicy()
+        if let token = r.raw("GATEWAY_OPERATOR_TOKEN") {
+            if token.count < 24 || !token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+                r.problem("GATEWAY_OPERATOR_TOKEN", "expected at least 24 printable ASCII characters without spaces (value not shown)")
+            }
+            policy.operatorToken = token
+        }
+        for proxy in (r.raw("GATEWAY_TRUSTED_PROXIES") ?? "").split(separator: ",") {
+            let address = String(proxy.filter { $0 != " " && $0 != "\t" })
+            guard !address.isEmpty else { continue }
+            if address.contains("/") || !(address.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" }) {
+                r.problem("GATEWAY_TRUSTED_PROXIES", "'\(address.prefix(64))': expected IP addresses (no ranges, no names)")
+            }
+            policy.trustedProxies.insert(address)
+        }
+        policy.limits.ordersPerMinute = r.int("GATEWAY_RATE_ORDERS_PER_MINUTE", default: 20, range: 0...100_000)
+        policy.limits.lookupsPerMinute = r.int("GATEWAY_RATE_LOOKUPS_PER_MINUTE", default: 60, range: 0...100_000)
         try r.finish()
-        return GatewayConfig(host: host, port: port, publicBaseURL: base, stripeJSURL: stripeJS)
+        var config = GatewayConfig(host: host, port: port, publicBaseURL: base, stripeJSURL: stripeJS)
+        config.policy = policy
+        return config
     }
 
     /// The base URL to use once the server is bound to `boundPort`.

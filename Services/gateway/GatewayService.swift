@@ -40,10 +40,12 @@ enum GatewayService {
         let config = try GatewayConfig.read()
         let metrics = Metrics()
         let boundPort = Mutex(config.port)
-        let gateway = Gateway(upstream: SocketUpstream(context: context, metrics: metrics), metrics: metrics,
+        var configured = Gateway(upstream: SocketUpstream(context: context, metrics: metrics), metrics: metrics,
                               logger: context.logger, stripeJSURL: config.stripeJSURL,
                               baseURL: { config.baseURL(boundPort: boundPort.withLock { $0 }) },
                               maxFrameBytes: context.config.maxFrameBytes)
+        configured.policy = config.policy
+        let gateway = configured
         let router = gateway.router()
         let server = HTTPServer(host: config.host, port: config.port, logger: context.logger) { request in
             await gateway.handle(request, router: router)
@@ -70,7 +72,8 @@ extension Gateway {
             let metrics = self.metrics
             r.on(method, pattern) { request, parameters in
                 let started = ContinuousClock.now
-                let response = await handler(request, parameters)
+                // Cross-site and non-JSON POSTs, and clients over their rate, never reach the handler.
+                let response = if let refused = precheck(method, pattern, request) { refused } else { await handler(request, parameters) }
                 metrics.request(method: request.method.rawValue, route: pattern, status: response.status.code,
                                 duration: .now - started)
                 return response
@@ -80,8 +83,9 @@ extension Gateway {
         // Operations.
         on(.get, "/healthz") { request, _ in liveness(request) }
         on(.get, "/readyz") { request, _ in await readiness(request) }
-        on(.get, "/metrics") { _, _ in
-            HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+        on(.get, "/metrics") { request, _ in
+            if let refused = operatorOnly(request) { return refused }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8",
                                                 "Cache-Control": "no-store"],
                          body: Array(metrics.render().utf8))
         }

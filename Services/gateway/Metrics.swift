@@ -36,6 +36,7 @@ final class Metrics: Sendable {
         var latency: [String: Histogram] = [:]
         var webhooks: [String: Int] = [:]
         var upstream: [UpstreamKey: Int] = [:]
+        var rateLimited: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -59,6 +60,11 @@ final class Metrics: Sendable {
     /// Counts one webhook delivery by outcome (one of ``webhookOutcomes``).
     func webhook(_ outcome: String) {
         state.withLock { $0.webhooks[outcome, default: 0] += 1 }
+    }
+
+    /// Counts one request refused with 429, by bucket (`orders`, `lookups`).
+    func rateLimited(_ bucket: String) {
+        state.withLock { $0.rateLimited[bucket, default: 0] += 1 }
     }
 
     /// Counts one failed call to `service` by wire error code.
@@ -98,6 +104,11 @@ final class Metrics: Sendable {
         out += "# TYPE gateway_upstream_errors_total counter\n"
         for (key, value) in s.upstream.sorted(by: { ($0.key.service, $0.key.code) < ($1.key.service, $1.key.code) }) {
             out += "gateway_upstream_errors_total{service=\"\(Self.escape(key.service))\",code=\"\(Self.escape(key.code))\"} \(value)\n"
+        }
+        out += "# HELP gateway_rate_limited_total Requests refused with 429, by bucket.\n"
+        out += "# TYPE gateway_rate_limited_total counter\n"
+        for bucket in ["lookups", "orders"] {
+            out += "gateway_rate_limited_total{bucket=\"\(bucket)\"} \(s.rateLimited[bucket] ?? 0)\n"
         }
         return out
     }

@@ -230,7 +230,8 @@ final class DeliverySender: Sendable {
             default: return .permanent("merchant answered HTTP \(response.status)")
             }
         } catch {
-            return error.kind == .usage ? .permanent(error.description) : .transient(error.description)
+            // An endpoint that answers with megabytes will not stop doing so on a retry.
+            return error.kind == .usage || error.kind == .tooLarge ? .permanent(error.description) : .transient(error.description)
         }
     }
 

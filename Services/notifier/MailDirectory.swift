@@ -85,9 +85,12 @@ final class MailDirectory: Sendable {
             let temporary = "." + m.name + ".tmp"
             do throws(SystemError) {
                 let fd = try Syscall.run("open(\(path)/\(temporary))") {
-                    openat(dir, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                    openat(dir, temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
                 }
                 files[i] = fd
+                // Customers' addresses and orders: readable by the notifier's user only. The mode given to
+                // open applies only to a new file; a temporary left by an older version keeps its own.
+                _ = try Syscall.run("fchmod(\(temporary))") { fchmod(fd, 0o600) }
                 try Self.writeAll(fd, m.bytes, name: temporary)
                 Self.startWriteback(fd)
             } catch {

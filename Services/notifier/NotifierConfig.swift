@@ -24,8 +24,8 @@ struct NotifierConfig: Sendable {
     var concurrency: Int
 
     static let variables: [(String, String)] = [
-        ("SMTP_URL", "smtp://host:port or smtps://host:port; unset: emails are written as .eml files to NOTIFIER_MAIL_DIR"),
-        ("SMTP_STARTTLS", "require or off, for smtp:// URLs (default off; require when SMTP_USERNAME is set)"),
+        ("SMTP_URL", "smtp://host:port or smtps://host:port (user-info counts as credentials; never logged); unset: emails are written as .eml files to NOTIFIER_MAIL_DIR"),
+        ("SMTP_STARTTLS", "require or off, for smtp:// URLs (default require; off only for a loopback host without credentials)"),
         ("SMTP_USERNAME", "SMTP login user (optional; with SMTP_PASSWORD)"),
         ("SMTP_PASSWORD", "SMTP login password (never logged)"),
         ("SMTP_FROM", "sender, 'Name <addr@domain>' or 'addr@domain' (default 'Shop <shop@localhost>')"),
@@ -52,16 +52,22 @@ struct NotifierConfig: Sendable {
         if (username == nil) != (password == nil) {
             r.problem(username == nil ? "SMTP_USERNAME" : "SMTP_PASSWORD", "SMTP_USERNAME and SMTP_PASSWORD go together")
         }
-        let startTLS = r.choice("SMTP_STARTTLS", default: username == nil ? "off" : "require", choices: ["require", "off"])
         let timeout = r.int("SMTP_TIMEOUT_MS", default: 30_000, range: 100...600_000)
         var mail: MailTransport
         if let url = r.raw("SMTP_URL") {
-            let lower = url.lowercased()
-            if !(lower.hasPrefix("smtp://") || lower.hasPrefix("smtps://")) || url.count < 9 {
-                r.problem("SMTP_URL", "'\(url)': expected smtp://host:port or smtps://host:port")
+            // The URL may carry a password in its user-info: only its redacted form is ever shown.
+            let parsed = SMTPURL(url)
+            if parsed == nil {
+                r.problem("SMTP_URL", "expected smtp://host:port or smtps://host:port (value not shown: it may hold a password)")
             }
-            if username != nil, lower.hasPrefix("smtp://"), startTLS == "off", !Self.isLoopback(url) {
-                r.problem("SMTP_STARTTLS", "off would send SMTP_PASSWORD in clear text to a remote server; use require or smtps://")
+            let credentials = username != nil || parsed?.hasCredentials == true
+            let remote = parsed.map { !$0.isLoopback } ?? true
+            // STARTTLS is required by default wherever the connection leaves the machine, and whenever
+            // there is a login to protect; `off` stays possible for a loopback relay.
+            let startTLS = r.choice("SMTP_STARTTLS", default: credentials || remote ? "require" : "off", choices: ["require", "off"])
+            if credentials, parsed?.implicitTLS == false, startTLS == "off", remote {
+                r.problem("SMTP_STARTTLS", "off would send the SMTP credentials (SMTP_USERNAME/SMTP_PASSWORD or the user-info of "
+                    + "SMTP_URL) in clear text to a remote server; use require or smtps://")
             }
             mail = .smtp(SMTPConfiguration(url: url, startTLS: startTLS == "require" ? .require : .off, username: username,
                                            password: password, caBundle: r.raw("SMTP_CA_FILE"),
@@ -100,8 +106,4 @@ struct NotifierConfig: Sendable {
                               retryMax: .milliseconds(Swift.max(base, max)), maxAttempts: attempts, concurrency: concurrency)
     }
 
-    private static func isLoopback(_ url: String) -> Bool {
-        guard let host = url.split(separator: "/").dropFirst().first?.split(separator: ":").first else { return false }
-        return host == "127.0.0.1" || host == "localhost" || host == "[::1]"
-    }
 }

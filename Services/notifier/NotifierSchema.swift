@@ -29,5 +29,6 @@ enum NotifierSchema {
             ) WITHOUT ROWID;
             CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
             """),
+        Migration(4, "inbox index for retention", EventSchema.inboxRetentionIndexSQL),
     ]
 }

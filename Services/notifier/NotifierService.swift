@@ -1,3 +1,4 @@
+import Curl
 import Events
 import Messages
 import ServiceKit
@@ -13,7 +14,8 @@ enum NotifierService {
         migrations: NotifierSchema.migrations,
         consumes: Subscriptions.table.consumed(by: "notifier"),
         variables: NotifierConfig.variables,
-        commands: [NotifierCommands.failures, NotifierCommands.deliveries, NotifierCommands.retry])
+        commands: [NotifierCommands.failures, NotifierCommands.deliveries, NotifierCommands.retry],
+        retention: [.inbox])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try NotifierConfig.read(dataDirectory: context.config.dataDirectory)
@@ -35,11 +37,13 @@ enum NotifierService {
             }
         }
         let sender = DeliverySender(database: db, config: config, waker: wakeOnly.waker, logger: logger)
-        let transport: String = switch config.mail {
-        case .smtp: "smtp"
-        case .directory(let dir): "eml files in \(dir)"
+        // The URL only without its user-info (a password may be in it).
+        let (transport, startTLS): (String, String) = switch config.mail {
+        case .smtp(let smtp): (SMTPURL(smtp.url)?.redacted ?? "smtp", smtp.startTLS == .require ? "require" : "off")
+        case .directory(let dir): ("eml files in \(dir)", "-")
         }
-        logger.info("notifier configured", ["mail": transport, "merchant_webhook": config.webhookURL == nil ? "off" : "on"])
+        logger.info("notifier configured", ["mail": transport, "smtp.starttls": startTLS,
+                                            "merchant_webhook": config.webhookURL == nil ? "off" : "on"])
         return ServiceParts(router: router, start: { sender.start() }, stop: { sender.stop() })
     }
 }

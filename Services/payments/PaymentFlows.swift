@@ -63,6 +63,9 @@ struct PaymentFlows: Sendable {
 
     private func remember(_ r: CreatePaymentRequest, flow: PaymentFlow, stripeID: String, intentID: String?,
                           customerID: String? = nil, secret: String, expiresAt: Int64? = nil) async throws(WireError) {
+        // An invoice's PaymentIntent id is not in the object from API version basil on, but its client
+        // secret is the PaymentIntent's (`pi_..._secret_...`): keep the id, so a return page can find it.
+        let intentID = intentID ?? ReturnVerification.intentID(ofClientSecret: secret)
         do {
             try await database.write { c in
                 _ = try c.execute("""

@@ -73,6 +73,12 @@ struct PaymentsConfig: Sendable {
             r.problem("STRIPE_PAYMENT_METHOD_TYPES", "'\(bad)' is not a payment method type (letters, digits and _ only)")
         }
 
+        // A live key with a public webhook secret or another API host would take forged payments or
+        // hand the key to someone else: refuse to start rather than run unsafe.
+        for problem in LiveModeGuard.problems(secretKey: secretKey, webhookSecrets: webhookSecrets, apiBase: apiBase) {
+            r.problem(problem.variable, problem.message)
+        }
+
         let maxRetries = r.int("STRIPE_MAX_RETRIES", default: 2, range: 0...10)
         let interval = r.int("STRIPE_CATCH_UP_INTERVAL_SECONDS", default: 0, range: 0...86_400)
         let window = r.int("STRIPE_CATCH_UP_WINDOW_SECONDS", default: 259_200, range: 60...2_592_000)
@@ -81,6 +87,10 @@ struct PaymentsConfig: Sendable {
                               apiBase: apiBase, apiVersion: StripeAPIVersion(versionName), paymentMethodTypes: types,
                               maxRetries: maxRetries, catchUpIntervalSeconds: interval, catchUpWindowSeconds: window)
     }
+
+    /// True with an `sk_live_`/`rk_live_` key: only live-mode webhook events are accepted. Without a key
+    /// (or with a test key) only test-mode events are.
+    var isLive: Bool { secretKey.map(LiveModeGuard.isLiveKey) ?? false }
 
     /// `live`, `test`, or `emulator` (a test key against another API base than Stripe's).
     var mode: String {

@@ -3,6 +3,15 @@ import Storage
 
 /// The payments database schema, as numbered migrations.
 enum PaymentsSchema {
+    /// Raw webhook bodies older than the retention age are emptied. The event id row itself stays: it
+    /// is what makes a late redelivery (or a catch-up of the same event) a duplicate.
+    static let webhookBodies = RetentionRule(name: "webhook_bodies") { c, cutoff, limit in
+        try c.execute("""
+            UPDATE stripe_events SET body = NULL WHERE rowid IN
+              (SELECT rowid FROM stripe_events WHERE body IS NOT NULL AND received_at < ? ORDER BY received_at LIMIT ?)
+            """, cutoff, limit)
+    }
+
     static let migrations = [
         Migration(1, "service metadata", """
             CREATE TABLE service_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,5 +51,15 @@ enum PaymentsSchema {
             CREATE INDEX stripe_events_by_created ON stripe_events(created);
             """),
         Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
+        // Return pages look ids up here before asking Stripe; invoices recorded before their PaymentIntent
+        // id was derived from the client secret (`pi_<id>_secret_<...>`) get it now.
+        Migration(5, "PaymentIntent ids of invoices", """
+            UPDATE payments SET payment_intent_id = substr(client_secret, 1, instr(client_secret, '_secret_') - 1)
+            WHERE payment_intent_id IS NULL AND client_secret LIKE 'pi^_%^_secret^_%' ESCAPE '^';
+            """),
+        // Retention empties old raw webhook bodies; this finds them without reading the ones already emptied.
+        Migration(6, "index of stored webhook bodies by age", """
+            CREATE INDEX stripe_events_with_body ON stripe_events(received_at) WHERE body IS NOT NULL;
+            """),
     ]
 }

@@ -20,7 +20,8 @@ enum PaymentsService {
         peers: ["fulfillment"],
         emits: Subscriptions.table.emitted(by: "payments"),
         variables: PaymentsConfig.variables,
-        commands: [.events, catchUpCommand])
+        commands: [.events, catchUpCommand],
+        retention: [.deliveredOutbox, PaymentsSchema.webhookBodies])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try PaymentsConfig.read()
@@ -28,7 +29,7 @@ enum PaymentsService {
         let database = context.database!
         let outbox = Outbox(publisher: "payments")
         let stripe = config.makeClient(logger: logger)
-        let intake = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, logger: logger)
+        let intake = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, live: config.isLive, logger: logger)
         let flows = PaymentFlows(stripe: stripe, database: database, config: config, logger: logger)
         let verification = ReturnVerification(stripe: stripe, intake: intake, database: database, logger: logger)
 
@@ -52,11 +53,14 @@ enum PaymentsService {
         }
 
         let stripeCheck = HealthCheck(name: "stripe", severity: .degraded) {
-            if config.secretKey == nil { return "STRIPE_SECRET_KEY is not set: payments cannot be taken" }
-            if config.webhookSecrets.isEmpty { return "STRIPE_WEBHOOK_SECRET is not set: webhooks are refused with 503" }
-            return nil
+            config.secretKey == nil ? "STRIPE_SECRET_KEY is not set: payments cannot be taken" : nil
         }
-        var parts = context.publishingParts(outbox, router: router, checks: [stripeCheck])
+        // A check of its own, so that the gateway's public /readyz (which shows check names and states,
+        // never details) names the missing piece.
+        let webhookCheck = HealthCheck(name: "webhook_secret", severity: .degraded) {
+            config.webhookSecrets.isEmpty ? "STRIPE_WEBHOOK_SECRET is not set: webhooks are refused with 503" : nil
+        }
+        var parts = context.publishingParts(outbox, router: router, checks: [stripeCheck, webhookCheck])
         if let stripe, config.catchUpIntervalSeconds > 0 {
             let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)
             let task = PeriodicTask(every: .seconds(config.catchUpIntervalSeconds)) {
@@ -71,6 +75,12 @@ enum PaymentsService {
         logger.info("payments configured", ["stripe.mode": config.mode, "stripe.api_base": config.apiBase,
                                             "stripe.api_version": config.apiVersion.name,
                                             "webhook.verifiers": "\(config.webhookSecrets.count)"])
+        if config.secretKey != nil, config.webhookSecrets.isEmpty {
+            // Orders still get paid through the return page, so without this line the gap goes unnoticed
+            // while every webhook (the source of truth) is refused.
+            logger.warn("STRIPE_WEBHOOK_SECRET is not set: every Stripe webhook will be refused with 503 until it is; "
+                + "set it to the signing secret of the Stripe endpoint", ["stripe.mode": config.mode])
+        }
         return parts
     }
 
@@ -97,7 +107,7 @@ enum PaymentsService {
             return 78
         }
         let intake = WebhookIntake(database: database, outbox: Outbox(publisher: "payments"), secrets: config.webhookSecrets,
-                                   logger: logger)
+                                   live: config.isLive, logger: logger)
         let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)
         let result = BlockingResult<CatchUp.Report>()
         Task {

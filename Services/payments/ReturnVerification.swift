@@ -20,18 +20,28 @@ struct ReturnVerification: Sendable {
         return stripe
     }
 
-    /// The order a PaymentIntent pays: its metadata, or our own record of it. An invoice's PaymentIntent
-    /// carries no order metadata and, from API version basil on, no invoice id either; what we stored for
-    /// it is the client secret we handed out (already checked to be this PaymentIntent's).
-    private func orderOf(intent: PaymentIntent) async -> String? {
-        if let id = intent.metadata["order_id"] { return id }
-        return try? await database.read { c in
-            if let row = try c.queryOne("SELECT order_id FROM payments WHERE payment_intent_id = ?", intent.id) {
-                return row.string("order_id")
-            }
-            guard let secret = intent.clientSecret else { return nil }
-            return try c.queryOne("SELECT order_id FROM payments WHERE client_secret = ?", secret)?.string("order_id")
+    /// The PaymentIntent id a client secret belongs to (`pi_<id>_secret_<...>`), or nil.
+    static func intentID(ofClientSecret secret: String) -> String? {
+        guard secret.hasPrefix("pi_"), let range = secret.range(of: "_secret_") else { return nil }
+        return String(secret[..<range.lowerBound])
+    }
+
+    /// The order of a Stripe object this shop created (from `payments`, never from Stripe), or `not_found`.
+    /// Looked up before any Stripe call: ids we never issued cost no request, so looping them cannot
+    /// spend the account's rate limit.
+    private func ownOrder(_ sql: String, _ id: String, what: String) async throws(WireError) -> String {
+        let orderID: String?
+        do {
+            orderID = try await database.read { c in try c.queryOne(sql, id)?.string("order_id") }
+        } catch {
+            logger.error("could not read payment records", ["error": "\(error)"])
+            throw .unavailable("cannot read payment records")
         }
+        guard let orderID else {
+            logger.info("return for an id this shop never issued", ["stripe.id": String(id.prefix(64))])
+            throw .notFound("no \(what) of this shop has that id")
+        }
+        return orderID
     }
 
     /// `payments.verify_payment_intent`.
@@ -39,6 +49,8 @@ struct ReturnVerification: Sendable {
         guard r.paymentIntentID.hasPrefix("pi_"), r.paymentIntentID.count <= 255 else {
             throw .invalidArgument("payment_intent: expected a PaymentIntent id (pi_...)")
         }
+        let ownOrderID = try await ownOrder("SELECT order_id FROM payments WHERE payment_intent_id = ?1 OR stripe_id = ?1 LIMIT 1",
+                                            r.paymentIntentID, what: "PaymentIntent")
         let stripe = try client()
         let intent: PaymentIntent
         do { intent = try await stripe.retrievePaymentIntent(r.paymentIntentID) } catch {
@@ -51,7 +63,12 @@ struct ReturnVerification: Sendable {
             throw WireError(code: "invalid_argument", message: "payment_intent_client_secret does not belong to that PaymentIntent",
                             reason: "client_secret_mismatch")
         }
-        guard let orderID = await orderOf(intent: intent) else { throw .notFound("the PaymentIntent belongs to no order of this shop") }
+        // Our own record decides the order; metadata set at Stripe is only a cross-check.
+        let orderID = ownOrderID
+        if let claimed = intent.metadata["order_id"], claimed != orderID {
+            logger.warn("PaymentIntent metadata names another order", ["order.id": orderID, "stripe.payment_intent": intent.id])
+            throw .notFound("the PaymentIntent belongs to no order of this shop")
+        }
         let verdict: PaymentVerdict = switch intent.status {
         case "succeeded": .succeeded
         case "processing", "requires_capture": .processing
@@ -76,13 +93,19 @@ struct ReturnVerification: Sendable {
         guard r.sessionID.hasPrefix("cs_"), r.sessionID.count <= 255 else {
             throw .invalidArgument("session_id: expected a Checkout Session id (cs_...)")
         }
+        let ownOrderID = try await ownOrder("SELECT order_id FROM payments WHERE stripe_id = ? AND flow = 'checkout_session'",
+                                            r.sessionID, what: "Checkout Session")
         let stripe = try client()
         let session: CheckoutSession
         do { session = try await stripe.retrieveCheckoutSession(r.sessionID) } catch {
             if error.kind == .invalidRequest && error.httpStatus == 404 { throw .notFound("no such Checkout Session") }
             throw WireError.from(error)
         }
-        guard let orderID = session.metadata["order_id"] else { throw .notFound("the Checkout Session belongs to no order of this shop") }
+        let orderID = ownOrderID
+        if let claimed = session.metadata["order_id"], claimed != orderID {
+            logger.warn("Checkout Session metadata names another order", ["order.id": orderID, "stripe.checkout_session": session.id])
+            throw .notFound("the Checkout Session belongs to no order of this shop")
+        }
         let status = session.status ?? ""
         let verdict: PaymentVerdict = switch (status, session.paymentStatus ?? "") {
         case ("complete", "paid"), ("complete", "no_payment_required"): .succeeded

@@ -13,6 +13,8 @@ struct WebhookIntake: Sendable {
     let database: Database
     let outbox: Outbox
     let secrets: [String]
+    /// The key's mode (`sk_live_`/`rk_live_`): a webhook event of the other mode is refused.
+    let live: Bool
     let logger: Logger
     /// Seconds since the epoch; tests of tolerance replace it.
     var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
@@ -56,6 +58,16 @@ struct WebhookIntake: Sendable {
             throw .invalidPayload("the signed body is not a Stripe event (needs id, type and data)")
         }
         guard event.id.hasPrefix("evt_") else { throw .invalidPayload("event id '\(event.id.prefix(64))' does not start with evt_") }
+        // A test-mode event must never move a live order, nor a live event a test one: the two modes are
+        // separate worlds at Stripe, and an endpoint secret shared between them is a misconfiguration.
+        let eventLive = event.livemode == true
+        guard eventLive == live else {
+            let message = "event \(event.id.prefix(64)) is \(eventLive ? "live" : "test")-mode but payments runs with a "
+                + "\(live ? "live" : "test")-mode key; refused"
+            logger.warn("webhook refused: livemode differs from the key's mode",
+                        ["stripe.event_id": String(event.id.prefix(64)), "webhook.reason": "livemode_mismatch", "trace.id": traceID ?? ""])
+            throw WireError(code: "invalid_payload", message: message, reason: "livemode_mismatch")
+        }
         return (event, bytes)
     }
 

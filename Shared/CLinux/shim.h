@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <malloc.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 static inline int clinux_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 
@@ -18,5 +19,17 @@ static inline int clinux_set_thread_name(const char *name) { return prctl(PR_SET
 static inline void clinux_keep_freed_memory(void) {
     mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
     mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+}
+
+// The uid of the process at the other end of a Unix socket (SO_PEERCRED). Glibc declares `struct ucred`
+// only under _GNU_SOURCE, which Swift's Glibc module is not built with, so the kernel's layout is
+// spelled out here (pid, uid, gid: the same on every Linux architecture).
+struct clinux_ucred { int pid; unsigned int uid; unsigned int gid; };
+static inline int clinux_peer_uid(int fd, unsigned int *uid) {
+    struct clinux_ucred cred;
+    socklen_t length = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0 || length != sizeof(cred)) return -1;
+    *uid = cred.uid;
+    return 0;
 }
 #endif

@@ -14,6 +14,8 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         case transfer
         /// A bad URL, an unsupported protocol, or a local misuse.
         case usage
+        /// The response body passed the client's limit; the transfer was aborted (not worth retrying).
+        case tooLarge = "too_large"
     }
 
     public var kind: Kind

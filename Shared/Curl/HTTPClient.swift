@@ -51,13 +51,20 @@ public final class HTTPClient: Sendable {
     public let timeouts: ClientTimeouts
     /// Optional CA bundle file (PEM), for tests that run TLS on loopback; nil uses the system store.
     public let caBundle: String?
+    /// The largest response body accepted; a larger one ends the transfer with a `tooLarge` error, so a
+    /// misbehaving or hostile server cannot make the process buffer without bound.
+    public let maxResponseBytes: Int
+    /// Default for ``maxResponseBytes``: Stripe's largest list pages are a few hundred KB.
+    public static let defaultMaxResponseBytes = 4 << 20
     private let pool = IdlePool(limit: 16) { EasyHandle() }
     private let queue = DispatchQueue(label: "shop.curl", attributes: .concurrent)
 
-    public init(timeouts: ClientTimeouts = ClientTimeouts(), caBundle: String? = nil) {
+    public init(timeouts: ClientTimeouts = ClientTimeouts(), caBundle: String? = nil,
+                maxResponseBytes: Int = HTTPClient.defaultMaxResponseBytes) {
         Curl.initializeOnce()
         self.timeouts = timeouts
         self.caBundle = caBundle
+        self.maxResponseBytes = maxResponseBytes
     }
 
     /// Performs `request` on a curl thread and resumes when the response is complete.
@@ -72,7 +79,7 @@ public final class HTTPClient: Sendable {
     public func perform(_ request: ClientRequest) throws(CurlError) -> ClientResponse {
         let handle = pool.take()
         defer { pool.give(handle) }
-        return try handle.perform(request, timeouts: timeouts, caBundle: caBundle)
+        return try handle.perform(request, timeouts: timeouts, caBundle: caBundle, maxResponseBytes: maxResponseBytes)
     }
 }
 
@@ -93,6 +100,9 @@ final class TransferSink {
     var body: [UInt8] = []
     var upload: [UInt8] = []
     var uploadOffset = 0
+    var maxBody = Int.max
+    /// Set when the body outgrew `maxBody` and the transfer was aborted.
+    var tooLarge = false
 }
 
 extension TransferSink {
@@ -125,9 +135,11 @@ final class EasyHandle {
 
     deinit { curl_easy_cleanup(handle) }
 
-    func perform(_ request: ClientRequest, timeouts: ClientTimeouts, caBundle: String?) throws(CurlError) -> ClientResponse {
+    func perform(_ request: ClientRequest, timeouts: ClientTimeouts, caBundle: String?,
+                 maxResponseBytes: Int = HTTPClient.defaultMaxResponseBytes) throws(CurlError) -> ClientResponse {
         curl_easy_reset(handle)
         let sink = TransferSink()
+        sink.maxBody = maxResponseBytes
         let context = Unmanaged.passRetained(sink)
         defer { context.release() }
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -155,6 +167,11 @@ final class EasyHandle {
         code = or(code, ccurl_setopt_write_function(h, { data, size, count, context in
             let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
             let n = size * count
+            if sink.body.count + n > sink.maxBody {
+                // Returning less than was handed over makes curl abort with CURLE_WRITE_ERROR.
+                sink.tooLarge = true
+                return 0
+            }
             if n > 0, let data { sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
             return n
         }))
@@ -192,6 +209,10 @@ final class EasyHandle {
         guard code == CURLE_OK else { throw CurlError.from(code, detail: "") }
 
         let result = curl_easy_perform(h)
+        if sink.tooLarge {
+            throw CurlError(kind: .tooLarge, code: Int(CURLE_WRITE_ERROR.rawValue),
+                            message: "the response body is larger than \(sink.maxBody) bytes; transfer aborted")
+        }
         guard result == CURLE_OK else {
             throw CurlError.from(result, detail: errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }

@@ -3,7 +3,8 @@
 /// Two layers: metadata whose key names a secret is replaced whole, and any string is scanned for the
 /// shapes of Stripe secret keys (`sk_...`, `rk_...`), webhook secrets (`whsec_...`) and client secrets
 /// (`pi_..._secret_...`, `seti_..._secret_...`, `cs_..._secret_...`) and order tokens (`otk_...`), which are
-/// replaced by `[redacted]`.
+/// replaced by `[redacted]`, as is the user-info of any URL (`smtp://user:password@host` becomes
+/// `smtp://[redacted]@host`).
 public enum Redactor {
     /// Key fragments that mark a metadata value as secret.
     static let secretKeyFragments = ["secret", "password", "passwd", "api_key", "apikey", "authorization", "token", "signature"]
@@ -36,6 +37,7 @@ public enum Redactor {
 
     /// Replaces every secret-shaped token in `text`. A token is a run of ASCII letters, digits and `_`.
     public static func scrub(_ text: String) -> String {
+        let text = withoutUserInfo(text)
         let utf8 = text.utf8
         guard utf8.count >= 6 else { return text }
         var bytes: [UInt8] = []
@@ -58,6 +60,38 @@ public enum Redactor {
         guard found else { return text }
         bytes.append(contentsOf: all[copied...])
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Replaces the user-info of every `scheme://user[:password]@host` in `text` by `[redacted]`.
+    static func withoutUserInfo(_ text: String) -> String {
+        let all = Array(text.utf8)
+        guard all.contains(UInt8(ascii: "@")) else { return text }
+        var out: [UInt8] = []
+        var copied = 0
+        var i = 0
+        while i + 3 <= all.count {
+            guard all[i] == UInt8(ascii: ":"), all[i + 1] == UInt8(ascii: "/"), all[i + 2] == UInt8(ascii: "/") else { i += 1; continue }
+            let start = i + 3
+            var end = start
+            var at: Int?
+            // The authority ends at the path, query or fragment, or where the URL itself ends in prose.
+            while end < all.count {
+                let b = all[end]
+                if b == UInt8(ascii: "/") || b == UInt8(ascii: "?") || b == UInt8(ascii: "#") || b <= 0x20 || b == UInt8(ascii: "\"")
+                    || b == UInt8(ascii: "'") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") { break }
+                if b == UInt8(ascii: "@") { at = end }
+                end += 1
+            }
+            if let at, at > start {
+                out.append(contentsOf: all[copied..<start])
+                out.append(contentsOf: "[redacted]".utf8)
+                copied = at
+            }
+            i = end
+        }
+        guard copied > 0 else { return text }
+        out.append(contentsOf: all[copied...])
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func isTokenByte(_ b: UInt8) -> Bool {

@@ -62,17 +62,22 @@ public struct CreateOrderRequest: Codable, Sendable, Equatable {
     /// The SHA-256 (hex) of the order token the gateway hands the browser once; fulfillment stores it so
     /// the token can later be checked. A replayed request adds its own token to the same order.
     public var tokenHash: String?
+    /// The address the order came from (the gateway's view of the client), for the cap on open unpaid
+    /// orders per address. Optional: callers without a client (tests, tools) leave it out.
+    public var clientAddress: String?
 
     public init(items: [OrderItemRequest], email: String, flow: PaymentFlow, idempotencyKey: String? = nil,
-                tokenHash: String? = nil) {
+                tokenHash: String? = nil, clientAddress: String? = nil) {
         self.items = items; self.email = email; self.flow = flow; self.idempotencyKey = idempotencyKey
         self.tokenHash = tokenHash
+        self.clientAddress = clientAddress
     }
 
     enum CodingKeys: String, CodingKey {
         case items, email, flow
         case idempotencyKey = "idempotency_key"
         case tokenHash = "token_hash"
+        case clientAddress = "client_address"
     }
 }
 

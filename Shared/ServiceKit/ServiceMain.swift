@@ -62,7 +62,8 @@ public enum ServiceMain {
 
     /// Writes a line to stderr (used before a logger exists, and for command-line errors).
     public static func printError(_ line: String) {
-        Logger.stderrSink(Array((line + "\n").utf8))
+        // Config errors quote values: the same scrubbing as a log line keeps secrets out.
+        Logger.stderrSink(Array((Redactor.scrub(line) + "\n").utf8))
     }
 
     static func usage(_ spec: ServiceSpec) -> String {
@@ -167,6 +168,17 @@ public enum ServiceMain {
         var options = MessageServer.Options()
         options.maxFrameBytes = config.maxFrameBytes
         options.maxConnections = config.maxConnections
+        if let senders = SenderPolicy(service: spec.name, uids: config.serviceUIDs) {
+            options.senderCheck = { type, kind, uid in senders.refusal(type: type, kind: kind, peerUID: uid) }
+            logger.info("callers are checked by uid (SO_PEERCRED)", ["service.uids": config.serviceUIDs.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
+        } else {
+            // Then one uid may well run all four (scripts/run, compose today): any process of that user
+            // can send any message, e.g. a payment event straight to fulfillment.
+            logger.warn("callers are not checked: SHOP_SERVICE_UIDS does not give each of the four services its own uid, "
+                + "so any process running as uid \(getuid()) can send this service any message; run each service as its "
+                + "own user and set SHOP_SERVICE_UIDS")
+        }
         let server = MessageServer(socketPath: config.socketPath(of: spec.name), router: router,
                                    options: options, logger: logger)
         // The service's own parts (an HTTP listener, relays) start first: once the socket answers,
@@ -175,6 +187,12 @@ public enum ServiceMain {
             try parts.start()
         } catch {
             fail("\(error)")
+        }
+        var retention: RetentionTask?
+        if let database, !spec.retention.isEmpty {
+            retention = RetentionTask(database: database, rules: spec.retention, age: .seconds(config.retentionSeconds),
+                                      interval: .seconds(config.retentionIntervalSeconds), logger: logger)
+            retention?.start()
         }
         do {
             try UnixSocket.prepareDirectory(config.socketDirectory)
@@ -190,6 +208,7 @@ public enum ServiceMain {
         stopRequested.wait()
         logger.info("stopping: finishing in-flight work")
         server.stop()
+        retention?.stop()
         parts.stop()
         logger.info("stopped")
         withExtendedLifetime(sources) {}

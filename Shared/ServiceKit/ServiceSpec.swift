@@ -1,3 +1,4 @@
+import Events
 import Storage
 import Transport
 
@@ -23,10 +24,12 @@ public struct ServiceSpec: Sendable {
     public var variables: [(String, String)]
     /// Operator subcommands besides serve/health (for example `events`).
     public var commands: [ServiceCommand]
+    /// Rows pruned once older than `SHOP_RETENTION_S`, by a background task (none: nothing is pruned).
+    public var retention: [RetentionRule]
 
     public init(name: String, summary: String, migrations: [Migration]?, peers: [String] = [],
                 emits: [String] = [], consumes: [String] = [], variables: [(String, String)] = [],
-                commands: [ServiceCommand] = []) {
+                commands: [ServiceCommand] = [], retention: [RetentionRule] = []) {
         self.name = name
         self.summary = summary
         self.migrations = migrations
@@ -35,6 +38,7 @@ public struct ServiceSpec: Sendable {
         self.consumes = consumes
         self.variables = variables
         self.commands = commands
+        self.retention = retention
     }
 }
 

@@ -77,6 +77,12 @@ public final class StripeClient: Sendable {
     public func send(_ method: String, _ path: String, params: FormParams = FormParams(),
                      idempotencyKey: String? = nil) async throws(StripeError) -> StripeResponse {
         let request = makeRequest(method, path, params: params, idempotencyKey: idempotencyKey)
+        // The last guard behind payments' configuration check: a live key leaves only for Stripe itself.
+        guard LiveModeGuard.mayCarry(configuration.secretKey, to: request.url) else {
+            throw StripeError(kind: .connection, message: "refused to send a live key to \(configuration.apiBase.prefix(200)): "
+                + "live keys go only to \(LiveModeGuard.stripeAPIBase)", attempts: 0,
+                curlError: CurlError(kind: .usage, code: 0, message: "live key refused for this host"))
+        }
         let policy = configuration.retry
         var attempt = 0
         while true {
@@ -97,7 +103,7 @@ public final class StripeClient: Sendable {
                 failure = StripeError(kind: .connection, message: "could not reach Stripe: \(error.message)",
                                       attempts: attempt, curlError: error)
                 // A TLS failure or a bad URL will not get better by retrying (as in the official clients).
-                guard mayRetry, error.kind != .tls, error.kind != .usage else { throw failure }
+                guard mayRetry, error.kind != .tls, error.kind != .usage, error.kind != .tooLarge else { throw failure }
             }
             let delay = policy.delay(beforeRetry: attempt)
             logger?.warn("retrying Stripe request", ["stripe.path": path, "stripe.attempt": "\(attempt)",

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 @preconcurrency import Dispatch
+import CLinux
 import Logging
 import Synchronization
 import Wire
@@ -28,6 +29,9 @@ public final class MessageServer: Sendable {
         public var maxPendingWriteBytes = 16 << 20
         /// How long ``stop()`` waits for in-flight work.
         public var drainTimeoutMs = 4_000
+        /// Decides whether the peer (by its uid, from `SO_PEERCRED`; nil if unknown) may send a message of
+        /// this type and kind; an error refuses it. nil: every peer may send everything.
+        public var senderCheck: (@Sendable (_ type: String, _ kind: Envelope.Kind, _ peerUID: UInt32?) -> WireError?)?
 
         public init() {}
     }
@@ -97,16 +101,19 @@ public final class MessageServer: Sendable {
             connection.shutdownBoth()
             return
         }
-        Threads.spawn(name: "shop-conn") { [self] in serve(connection) }
+        // Who is calling, read once per connection: the kernel's word, not the peer's.
+        var uid: UInt32 = 0
+        let peerUID: UInt32? = clinux_peer_uid(client, &uid) == 0 ? uid : nil
+        Threads.spawn(name: "shop-conn") { [self] in serve(connection, peerUID: peerUID) }
     }
 
-    private func serve(_ connection: FramedConnection) {
+    private func serve(_ connection: FramedConnection, peerUID: UInt32?) {
         // Requests of this connection still being handled: their answers must go out before it closes,
         // whether the peer half-closed after pipelining or a later frame was bad.
         let pending = DispatchGroup()
         let end = connection.readLoop(maxPayload: options.maxFrameBytes,
                                       partialFrameTimeoutMs: options.partialFrameTimeoutMs) { frame in
-            handle(frame: frame, on: connection, pending: pending)
+            handle(frame: frame, on: connection, peerUID: peerUID, pending: pending)
             return true
         }
         _ = pending.wait(timeout: .now() + .milliseconds(options.drainTimeoutMs))
@@ -128,7 +135,7 @@ public final class MessageServer: Sendable {
         _ = state.withLock { s in s.connections.removeValue(forKey: ObjectIdentifier(connection)) }
     }
 
-    private func handle(frame: ArraySlice<UInt8>, on connection: FramedConnection, pending: DispatchGroup) {
+    private func handle(frame: ArraySlice<UInt8>, on connection: FramedConnection, peerUID: UInt32?, pending: DispatchGroup) {
         let envelope: Envelope
         do {
             envelope = try Envelope.decode(slice: frame)
@@ -145,6 +152,12 @@ public final class MessageServer: Sendable {
         }
         guard let handler = router[envelope.type] else {
             connection.send(fitting(envelope.reply(error: .unknownType(envelope.type))))
+            return
+        }
+        if let check = options.senderCheck, let refusal = check(envelope.type, envelope.kind, peerUID) {
+            logger.warn("message refused: sender not allowed", ["type": String(envelope.type.prefix(128)),
+                                                                 "peer.uid": peerUID.map { String($0) } ?? "unknown"])
+            connection.send(fitting(envelope.reply(error: refusal)))
             return
         }
         let request = Request(envelope: envelope)

@@ -51,6 +51,10 @@ def stack():
         "SHOP_START_TIMEOUT": "60",
         # The bank debit stays `processing` long enough for the page to show it, then settles.
         "EMULATOR_ASYNC_SETTLE_MS": "4000",
+        # One address creates every order of the suite within a minute or so, faster than any customer:
+        # the per-address order rate is raised so that adding a test never trips it. The caps on open
+        # unpaid orders keep their defaults.
+        "GATEWAY_RATE_ORDERS_PER_MINUTE": "200",
     })
     process = subprocess.Popen([str(ROOT / "scripts" / "run")], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)

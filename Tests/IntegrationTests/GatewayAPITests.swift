@@ -206,7 +206,7 @@ struct GatewayAPITests {
         #expect(one.status == 409 && one.errorValue("reason") == "out_of_stock", "\(one)")
         let missing = try stack.http.get("/api/orders/ord_nope")
         #expect(missing.status == 404 && missing.errorCode == "not_found", "\(missing)")
-        let payMissing = try stack.http.send("POST", "/api/orders/ord_nope/payment", headers: [FullStack.anyToken])
+        let payMissing = try stack.http.postJSON("/api/orders/ord_nope/payment", "{}", headers: [FullStack.anyToken])
         #expect(payMissing.status == 404 && payMissing.errorCode == "not_found", "\(payMissing)")
         #expect(try stack.count("fulfillment", "SELECT count(*) FROM orders") == 1)
 
@@ -244,7 +244,7 @@ struct GatewayAPITests {
         #expect(unreachable.status == 502 && unreachable.errorCode == "upstream_failed", "\(unreachable)")
         #expect(unreachable.errorValue("reason") == "connection", "\(unreachable)")
         #expect(unreachable.errorValue("order_id") != nil, "\(unreachable)")
-        let retry = try stack.http.send("POST", "/api/orders/\(kept)/payment", headers: [("Order-Token", keptToken)])
+        let retry = try stack.http.postJSON("/api/orders/\(kept)/payment", "{}", headers: [("Order-Token", keptToken)])
         #expect(retry.status == 502 && retry.errorCode == "upstream_failed", "\(retry)")
 
         // Stripe refusing the API key (the stand-in takes sk_test_ keys only): 502, and the key never shows.
@@ -259,7 +259,7 @@ struct GatewayAPITests {
         stack.stop(replacement)
         replacement = try stack.launch("payments", overrides: ["STRIPE_SECRET_KEY": ""])
         // Once it answers (degraded), the 503 below is its own refusal, not a lost connection.
-        _ = try stack.eventuallyAnswers("payments degraded in /readyz", { try stack.http.get("/readyz") }) {
+        _ = try stack.eventuallyAnswers("payments degraded in /readyz", { try stack.http.get("/readyz", headers: FullStack.operatorAuth) }) {
             (($0.json["services"] as? [String: [String: Any]])?["payments"]?["status"] as? String) == "degraded"
         }
         let unconfigured = try stack.http.postJSON("/api/invoices", FullStack.orderBody())
@@ -269,7 +269,7 @@ struct GatewayAPITests {
 
         // payments back as configured: the order kept from the outage is paid for now.
         try stack.restore(stack.payments, from: replacement)
-        let resumed = try stack.eventuallyAnswers("the kept order's payment", { try stack.http.send("POST", "/api/orders/\(kept)/payment", headers: [("Order-Token", keptToken)]) }) {
+        let resumed = try stack.eventuallyAnswers("the kept order's payment", { try stack.http.postJSON("/api/orders/\(kept)/payment", "{}", headers: [("Order-Token", keptToken)]) }) {
             $0.status != 503
         }
         #expect(resumed.status == 200, "\(resumed)\n\(stack.logs)")
@@ -293,7 +293,7 @@ struct GatewayAPITests {
         try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4000000000000002"])
         try stack.waitForStatus(orderID, "payment_failed")
 
-        let again = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("X-Request-Id", "pay-again-1"), token])
+        let again = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [("X-Request-Id", "pay-again-1"), token])
         #expect(again.status == 200, "\(again)")
         #expect(again.json["order_id"] as? String == orderID)
         #expect(again.json["flow"] as? String == "payment_intent")
@@ -305,7 +305,7 @@ struct GatewayAPITests {
 
         try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4242424242424242"])
         try stack.waitForStatus(orderID, "fulfilled")
-        let paid = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [token])
+        let paid = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [token])
         #expect(paid.status == 409 && paid.errorCode == "conflict", "\(paid)")
         #expect(paid.errorValue("reason") == "order_fulfilled", "\(paid)")
         #expect(paid.errorValue("order_id") == orderID)
@@ -314,13 +314,13 @@ struct GatewayAPITests {
         // An embedded Checkout page remounted: the same session.
         let session = try stack.create("/api/checkout/sessions", sku: "mug")
         let sessionOrder = try #require(session["order_id"] as? String)
-        let remount = try stack.http.send("POST", "/api/orders/\(sessionOrder)/payment",
-                                          headers: [("Order-Token", try #require(session["order_token"] as? String))])
+        let remount = try stack.http.postJSON("/api/orders/\(sessionOrder)/payment", "{}",
+                                              headers: [("Order-Token", try #require(session["order_token"] as? String))])
         #expect(remount.status == 200, "\(remount)")
         #expect(remount.json["session_id"] as? String == session["session_id"] as? String)
         #expect(remount.json["client_secret"] as? String == session["client_secret"] as? String)
 
-        let bad = try stack.http.send("POST", "/api/orders/bad%20id/payment")
+        let bad = try stack.http.postJSON("/api/orders/bad%20id/payment", "{}")
         #expect(bad.status == 400 && bad.errorField == "order_id", "\(bad)")
     }
 
@@ -335,20 +335,20 @@ struct GatewayAPITests {
         #expect(try stack.rows("fulfillment", "SELECT token_hash FROM order_tokens WHERE order_id = '\(orderID)'").count == 1)
         #expect(try stack.count("fulfillment", "SELECT count(*) FROM order_tokens WHERE token_hash LIKE 'otk_%'") == 0)
 
-        let noToken = try stack.http.send("POST", "/api/orders/\(orderID)/payment")
+        let noToken = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}")
         #expect(noToken.status == 401 && noToken.errorCode == "unauthenticated", "\(noToken)")
         #expect(noToken.errorValue("reason") == "order_token_required" && !noToken.text.contains("_secret_"))
-        let wrong = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [FullStack.anyToken])
+        let wrong = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [FullStack.anyToken])
         #expect(wrong.status == 403 && wrong.errorCode == "permission_denied", "\(wrong)")
         #expect(!wrong.text.contains("_secret_"))
-        let malformed = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", "otk_123")])
+        let malformed = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [("Order-Token", "otk_123")])
         #expect(malformed.status == 400 && malformed.errorField == "Order-Token", "\(malformed)")
         // Another order's token opens nothing here.
         let other = try stack.create(sku: "sticker")
-        let crossed = try stack.http.send("POST", "/api/orders/\(orderID)/payment",
+        let crossed = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}",
                                           headers: [("Order-Token", try #require(other["order_token"] as? String))])
         #expect(crossed.status == 403, "\(crossed)")
-        let mine = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", token)])
+        let mine = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [("Order-Token", token)])
         #expect(mine.status == 200 && mine.json["client_secret"] as? String == created["client_secret"] as? String, "\(mine)")
 
         // A decline: the public status shows no decline message and no email; the token holder sees both.
@@ -371,11 +371,11 @@ struct GatewayAPITests {
                                 "no pay-again link with a token: \(text)")
         let linkToken = String(try #require(link.split(separator: "#token=").last)).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(linkToken != token && linkToken.count == 68, "\(linkToken)")
-        let viaLink = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", linkToken)])
+        let viaLink = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [("Order-Token", linkToken)])
         #expect(viaLink.status == 200, "\(viaLink)")
         // It expires (seven days); once past, it opens nothing.
         _ = try stack.rows("fulfillment", "UPDATE order_tokens SET expires_at = 1 WHERE purpose = 'email'")
-        let expired = try stack.http.send("POST", "/api/orders/\(orderID)/payment", headers: [("Order-Token", linkToken)])
+        let expired = try stack.http.postJSON("/api/orders/\(orderID)/payment", "{}", headers: [("Order-Token", linkToken)])
         #expect(expired.status == 403, "\(expired)")
         // The token never reaches a log line.
         for process in [stack.gateway, stack.fulfillment, stack.notifier, stack.payments] {

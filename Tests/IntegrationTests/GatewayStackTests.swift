@@ -26,6 +26,7 @@ final class GatewayStack: @unchecked Sendable {
             "SHOP_LOG_LEVEL": "info", "GATEWAY_PORT": "0",
             "STRIPE_SECRET_KEY": StripeEmulatorProcess.key, "STRIPE_PUBLISHABLE_KEY": Self.publishableKey,
             "STRIPE_WEBHOOK_SECRET": Self.webhookSecret, "STRIPE_API_BASE": emulator.baseURL,
+            "GATEWAY_OPERATOR_TOKEN": FullStack.operatorToken,
         ])
         env.merge(extra) { _, new in new }
         environment = env
@@ -51,7 +52,7 @@ struct GatewayStackTests {
     @Test("/readyz is 200 when all four real services run, 503 naming the one that stopped")
     func readiness() throws {
         let stack = try GatewayStack()
-        var r = try stack.http.get("/readyz")
+        var r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
         #expect(r.status == 200, "\(r)\n\(stack.logs)")
         let states = try #require(r.json["services"] as? [String: [String: Any]])
         for name in ["gateway", "payments", "fulfillment", "notifier"] {
@@ -61,7 +62,7 @@ struct GatewayStackTests {
         let notifier = try #require(stack.services.first { $0.name == "notifier" })
         notifier.signal(SIGTERM)
         _ = notifier.waitForExit()
-        r = try stack.http.get("/readyz")
+        r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
         #expect(r.status == 503, "\(r)")
         #expect((r.json["services"] as? [String: [String: Any]])?["notifier"]?["status"] as? String == "unreachable")
     }

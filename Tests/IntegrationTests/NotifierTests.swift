@@ -106,6 +106,9 @@ struct NotifierTests {
         let path = s.dir.file("d/notifier/outbox-mail/\(id).eml")
         try s.waitUntil(".eml written") { FileManager.default.fileExists(atPath: path) }
         let eml = try String(contentsOfFile: path, encoding: .utf8)
+        // Addresses and orders: readable by the notifier's user only, whatever the umask.
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o600, "mode \(String(mode, radix: 8))")
         #expect(eml.contains("\r\nMessage-ID: <\(id).email@localhost>\r\n"))
         #expect(eml.contains("\r\nTo: li@example.cn\r\n"))
         #expect(eml.contains("Content-Type: multipart/alternative"))

@@ -11,6 +11,9 @@ struct RedactorTests {
         ("(seti_1_secret_2)", "([redacted])"),
         ("éwhsec_abc", "é[redacted]"),
         ("link #token=otk_3f5176a194bb44e93cf983c6b3e9b590ae87dc9fe3b62118385e8fae5894dec7 sent", "link #token=[redacted] sent"),
+        ("smtp://mailer:hunter2pass@mail.example:587 refused", "smtp://[redacted]@mail.example:587 refused"),
+        ("url=\"https://u@hooks.example/x?a=b@c\"", "url=\"https://[redacted]@hooks.example/x?a=b@c\""),
+        ("smtps://only-user@[::1]:465", "smtps://[redacted]@[::1]:465"),
     ])
     func scrubs(input: String, expected: String) {
         #expect(Redactor.scrub(input) == expected)
@@ -18,6 +21,7 @@ struct RedactorTests {
 
     @Test("ordinary text, ids and short sk_ words are kept as they are", arguments: [
         "evt_1Nabc order_42 pi_3Nabc", "sk_abc", "otk_", "otk_ab", "task_done", "a_secret", "ünïcode text with no secrets", "",
+        "mail to li@example.cn via smtp://mail.example:25", "https://hooks.example/path@x",
     ])
     func keeps(input: String) {
         #expect(Redactor.scrub(input) == input)

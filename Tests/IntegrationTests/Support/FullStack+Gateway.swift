@@ -11,7 +11,7 @@ extension FullStack {
 
     /// The value of one sample in `GET /metrics`, e.g. `gateway_webhook_deliveries_total{outcome="accepted"}`.
     func metric(_ sample: String) throws -> Double? {
-        let text = try http.get("/metrics").text
+        let text = try http.get("/metrics", headers: FullStack.operatorAuth).text
         for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
             return Double(line.dropFirst(sample.count + 1))
         }
@@ -74,7 +74,7 @@ extension FullStack {
     /// Waits until the gateway's `/readyz` shows service `name` answering (in any state), e.g. after it
     /// was started again.
     func waitUntilAnswering(_ name: String, timeout: Duration = .seconds(15)) throws {
-        _ = try eventuallyAnswers("\(name) answering the gateway", timeout: timeout, { try http.get("/readyz") }) {
+        _ = try eventuallyAnswers("\(name) answering the gateway", timeout: timeout, { try http.get("/readyz", headers: FullStack.operatorAuth) }) {
             let state = ($0.json["services"] as? [String: [String: Any]])?[name]?["status"] as? String
             return state != nil && state != "unreachable" && state != "timeout"
         }

@@ -7,6 +7,9 @@ import Testing
 final class FullStack: @unchecked Sendable {
     // Safe: set once in init and only read; ServiceProcess.restart is called from the owning test only.
     static let webhookSecret = "whsec_end_to_end"
+    /// `GATEWAY_OPERATOR_TOKEN` of the test stacks: `/metrics` and the detailed `/readyz` need it.
+    static let operatorToken = "test-operator-token-0123456789abcdef"
+    static let operatorAuth = [("Authorization", "Bearer \(operatorToken)")]
     let dir: TemporaryDirectory
     let emulator: StripeEmulatorProcess
     let env: [String: String]
@@ -29,6 +32,7 @@ final class FullStack: @unchecked Sendable {
             "SHOP_LOG_LEVEL": "info", "SHOP_EVENT_RETRY_BASE_MS": "20", "SHOP_EVENT_RETRY_MAX_MS": "500",
             "STRIPE_SECRET_KEY": StripeEmulatorProcess.key, "STRIPE_PUBLISHABLE_KEY": "pk_test_end_to_end",
             "STRIPE_API_BASE": emulator.baseURL, "STRIPE_WEBHOOK_SECRET": Self.webhookSecret, "GATEWAY_PORT": "0",
+            "GATEWAY_OPERATOR_TOKEN": Self.operatorToken,
         ])
         env.merge(extra) { _, new in new }
         self.env = env
