@@ -77,6 +77,8 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
         // Unit tests of code inside executables (the notifier's mail headers, the stand-in's form decoder).
         .testTarget(name: "NotifierTests", dependencies: ["notifier"], path: "Tests/NotifierTests", swiftSettings: strict),
+        .testTarget(name: "StripeEmulatorTests", dependencies: ["stripe-emulator"], path: "Tests/StripeEmulatorTests",
+                    swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
                     path: "Tests/IntegrationTests", exclude: ["Scripts"], swiftSettings: strict),
     ],
