@@ -80,6 +80,10 @@ let package = Package(
                     exclude: ["Scripts"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
+        // Unit tests of code inside executables (the notifier's mail headers, the stand-in's form decoder).
+        .testTarget(name: "NotifierTests", dependencies: ["notifier"], path: "Tests/NotifierTests", swiftSettings: strict),
+        .testTarget(name: "StripeEmulatorTests", dependencies: ["stripe-emulator"], path: "Tests/StripeEmulatorTests",
+                    swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
                     path: "Tests/IntegrationTests", exclude: ["Scripts"], swiftSettings: strict),
     ],

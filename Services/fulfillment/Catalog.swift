@@ -42,10 +42,18 @@ struct Catalog: Sendable, Equatable {
         guard case .object(let top) = root.value else {
             throw Problem(line: root.line, field: "", message: "expected an object {\"products\": [...]}, found \(root.kind)")
         }
-        for member in top where member.key != "products" {
+        // Keys are compared byte for byte, as the services' JSON reader does: Swift's `==` would take
+        // "stoc\u{212A}" (KELVIN SIGN) for "stock".
+        for member in top where !same(member.key, "products") {
             throw Problem(line: member.node.line, field: member.key, message: "unknown field (expected only \"products\")")
         }
-        guard let productsNode = top.first(where: { $0.key == "products" })?.node else {
+        // (The lines are read through `map`: `top[1].node.line` in the throw trips the compiler's
+        // "circular reference" in whole-module builds.)
+        let lines = top.map { $0.node.line }
+        if lines.count > 1 {
+            throw Problem(line: lines[1], field: "products", message: "given twice")
+        }
+        guard let productsNode = top.first(where: { same($0.key, "products") })?.node else {
             throw Problem(line: root.line, field: "products", message: "missing")
         }
         guard case .array(let items) = productsNode.value else {
@@ -61,12 +69,12 @@ struct Catalog: Sendable, Equatable {
             }
             var byName: [String: PositionedJSON.Node] = [:]
             for f in fields {
-                guard ["sku", "name", "description", "unit_amount", "currency", "stock"].contains(f.key) else {
+                guard let known = fieldNames.first(where: { same($0, f.key) }) else {
                     throw Problem(line: f.node.line, field: "\(path).\(f.key)",
                                   message: "unknown field (expected sku, name, description, unit_amount, currency, stock)")
                 }
-                guard byName[f.key] == nil else { throw Problem(line: f.node.line, field: "\(path).\(f.key)", message: "given twice") }
-                byName[f.key] = f.node
+                guard byName[known] == nil else { throw Problem(line: f.node.line, field: "\(path).\(f.key)", message: "given twice") }
+                byName[known] = f.node
             }
             func required(_ key: String) throws(Problem) -> PositionedJSON.Node {
                 guard let n = byName[key] else { throw Problem(line: item.line, field: "\(path).\(key)", message: "missing") }
@@ -127,6 +135,11 @@ struct Catalog: Sendable, Equatable {
         }
         return Catalog(entries: entries)
     }
+
+    private static let fieldNames = ["sku", "name", "description", "unit_amount", "currency", "stock"]
+
+    /// Byte-for-byte equality of two keys (no Unicode normalisation).
+    private static func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
 
     /// Brings the `products` table in line with this catalog, inside the caller's transaction.
     ///

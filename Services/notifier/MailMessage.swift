@@ -8,7 +8,8 @@ struct MailAddress: Sendable, Equatable {
     /// Parses `Name <addr>` or a bare `addr`; nil if the address is implausible or contains CR/LF.
     static func parse(_ text: String) -> MailAddress? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard !t.contains("\r"), !t.contains("\n") else { return nil }
+        // Scalars, not Characters: "\r\n" is one Character, so `t.contains("\r")` is false for "a\r\nb".
+        guard !t.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else { return nil }
         if let open = t.lastIndex(of: "<"), t.hasSuffix(">") {
             let addr = String(t[t.index(after: open)..<t.index(before: t.endIndex)])
             var name = t[..<open].trimmingCharacters(in: .whitespaces)
@@ -22,7 +23,7 @@ struct MailAddress: Sendable, Equatable {
     static func isPlausible(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
-            && !s.unicodeScalars.contains { $0.value <= 0x20 || "<>()[],;:\"\\".unicodeScalars.contains($0) }
+            && !s.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F || "<>()[],;:\"\\".unicodeScalars.contains($0) }
     }
 
     /// The header form: the display name quoted (ASCII) or RFC 2047-encoded (non-ASCII).
@@ -66,11 +67,13 @@ struct MailMessage: Sendable {
             out.append(13)
             out.append(10)
         }
+        // Every header value passes through `MIME.field`, whatever built it: a CR or LF from an event id,
+        // an address made without `parse`, or a display name must never start a header of its own.
         line("Date: " + MIME.rfc5322Date(milliseconds: date))
-        line("From: " + from.header)
-        line("To: " + to.header)
-        line("Subject: " + MIME.headerText(subject))
-        line("Message-ID: <\(messageID)>")
+        line("From: " + MIME.field(from.header))
+        line("To: " + MIME.field(to.header))
+        line("Subject: " + MIME.field(MIME.headerText(subject)))
+        line("Message-ID: <" + MIME.field(messageID).filter { $0 != " " && $0 != "<" && $0 != ">" } + ">")
         line("MIME-Version: 1.0")
         line("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
         line("")
@@ -102,6 +105,25 @@ enum MIME {
             return clean
         }
         return encodedWord(clean)
+    }
+
+    /// A header value that cannot break out of its header: the folds `encodedWord` writes (CRLF SP) are
+    /// kept, and every other CR, LF or NUL becomes a space.
+    static func field(_ value: String) -> String {
+        let scalars = Array(value.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            let u = scalars[i]
+            if u == "\r", i + 2 < scalars.count, scalars[i + 1] == "\n", scalars[i + 2] == " " {
+                out.append(contentsOf: ["\r", "\n", " "])
+                i += 3
+                continue
+            }
+            out.append(u == "\r" || u == "\n" || u == "\0" ? " " : u)
+            i += 1
+        }
+        return String(out)
     }
 
     /// One or more encoded words separated by CRLF SP (folding); decoders join adjacent words.

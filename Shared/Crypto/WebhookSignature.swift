@@ -32,7 +32,8 @@ public enum WebhookSignature {
             case .noV1Signature: "Stripe-Signature header has no v1 signature"
             case .noMatchingSignature: "no v1 signature matches the payload under any configured secret"
             case .timestampOutsideTolerance(let t, let now):
-                "signature timestamp is \(now - t) s from now; tolerance is \(WebhookSignature.defaultTolerance) s"
+                // Int64 subtraction can overflow for a hostile `t`; Int128 cannot.
+                "signature timestamp is \(Int128(now) - Int128(t)) s from now; tolerance is \(WebhookSignature.defaultTolerance) s"
             }
         }
     }
@@ -77,10 +78,20 @@ public enum WebhookSignature {
             for candidate in parsed.v1 where Digest.constantTimeEqual(expected, candidate) { matched = true }
         }
         guard matched else { throw .noMatchingSignature }
-        guard abs(now - parsed.timestamp) <= tolerance else {
+        guard isWithin(tolerance, timestamp: parsed.timestamp, now: now) else {
             throw .timestampOutsideTolerance(timestamp: parsed.timestamp, now: now)
         }
         return parsed.timestamp
+    }
+
+    /// Whether `timestamp` is at most `tolerance` seconds before or after `now`. `t` comes from the
+    /// header, so anyone can sign a body with `t` near `Int64.min` or `Int64.max` once they hold a
+    /// secret, or replay one: `now - t` and `abs` are checked, and a difference that does not even fit
+    /// in Int64 is outside any tolerance rather than a trap that kills the service.
+    static func isWithin(_ tolerance: Int64, timestamp: Int64, now: Int64) -> Bool {
+        let (difference, overflow) = now.subtractingReportingOverflow(timestamp)
+        guard !overflow, difference != .min else { return false }
+        return abs(difference) <= tolerance
     }
 
     /// The header value signing `body` at `timestamp` with each of `secrets` (one `v1` per secret).

@@ -42,7 +42,7 @@ extension ParsedJSON {
         return strings
     }
 
-    /// Stripe's `metadata`: string values; other values are dropped (a repeated key: the last one wins).
+    /// Stripe's `metadata`: string values; other values are dropped.
     func metadata(_ key: String) -> [String: String] {
         guard let members = self[key]?.members else { return [:] }
         var metadata: [String: String] = [:]

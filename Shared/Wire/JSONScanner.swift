@@ -67,12 +67,25 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Iterates an object's members: `body` is called with each key and must consume the value.
+    ///
+    /// A key that appears twice in one object is refused ("duplicate key"), whatever the caller reads.
+    /// RFC 8259 leaves duplicates to the implementation and implementations disagree (JSONDecoder keeps
+    /// the first, Python's json the last): for messages that move money, two readers of the same bytes
+    /// must never see two different amounts, so no reader here picks one. Keys are compared byte for
+    /// byte after unescaping, with no Unicode normalisation: `"é"` and `"e\u0301"` are two different
+    /// keys, as RFC 8259 §8.3 compares names (Swift's `String ==` would call them equal).
     mutating func readObject(_ body: (inout JSONScanner, String) throws(Failure) -> Void) throws(Failure) {
         try expect(UInt8(ascii: "{"))
         if consume(UInt8(ascii: "}")) { return }
+        var keys = ObjectKeys()
         repeat {
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyStart = position
             let key = try readString()
+            guard keys.insert(key) else {
+                position = keyStart
+                throw fail("duplicate key \"\(key.prefix(64))\"")
+            }
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
         } while consume(UInt8(ascii: ","))
@@ -318,5 +331,37 @@ struct JSONScanner: ~Copyable {
             guard position < bytes.count, digit(bytes[position]) else { throw fail("invalid number") }
             while position < bytes.count && digit(bytes[position]) { position += 1 }
         }
+    }
+}
+
+/// The keys of one object read so far, compared byte for byte (see ``JSONScanner/readObject(_:)``). A
+/// linear scan for the few keys of a message; a hash set once an object is large, so a hostile object of
+/// many thousand keys costs linear time, not quadratic.
+struct ObjectKeys {
+    private var small: [String] = []
+    private var large: Set<ExactKey> = []
+    private static let linearLimit = 16
+
+    /// Adds `key`; false if it is already there.
+    mutating func insert(_ key: String) -> Bool {
+        if small.count < Self.linearLimit {
+            let length = key.utf8.count
+            for k in small where k.utf8.count == length && k.utf8.elementsEqual(key.utf8) { return false }
+            small.append(key)
+            if small.count == Self.linearLimit { large = Set(small.map(ExactKey.init)) }
+            return true
+        }
+        return large.insert(ExactKey(key)).inserted
+    }
+}
+
+/// A string that is equal to another only when their UTF-8 bytes are: no Unicode normalisation.
+struct ExactKey: Hashable {
+    let text: String
+    init(_ text: String) { self.text = text }
+    static func == (a: ExactKey, b: ExactKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    func hash(into hasher: inout Hasher) {
+        var copy = text
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -41,19 +41,18 @@ enum JSONValue: Sendable {
     }
 }
 
-/// An object's members in document order. Lookups scan linearly from the end (a repeated key: the last
-/// one wins), which beats hashing for the few dozen members of the objects exchanged here.
+/// An object's members in document order. Keys are unique: the scanner refuses an object that repeats
+/// one (see ``JSONScanner/readObject(_:)``). Lookups scan linearly and compare bytes, not Unicode
+/// canonical equivalence, which also beats hashing for the few dozen members of the objects exchanged here.
 struct JSONObject: Sendable {
     var keys: [String] = []
     var values: [JSONValue] = []
 
     func value(for key: String) -> JSONValue? {
-        // Comparing lengths first (O(1) for native strings) skips most members without a string compare.
+        // Comparing lengths first (O(1) for native strings) skips most members without comparing bytes.
         let length = key.utf8.count
-        var i = keys.count - 1
-        while i >= 0 {
-            if keys[i].utf8.count == length && keys[i] == key { return values[i] }
-            i -= 1
+        for i in keys.indices where keys[i].utf8.count == length && keys[i].utf8.elementsEqual(key.utf8) {
+            return values[i]
         }
         return nil
     }

@@ -2,10 +2,17 @@
 /// on its hot paths (every service message and every Stripe object), several times faster here.
 ///
 /// It parses with ``JSONScanner`` into a ``JSONValue`` tree and decodes from that. It behaves like
-/// `JSONDecoder` with default options, except that no type gets special treatment (`Data`, `Date`,
-/// `URL` and `Decimal` decode through their own `Codable` conformances; the project's messages use none
-/// of them). Errors are `DecodingError`s with the coding path, so ``RawJSON/describe(_:)`` can name the
-/// field; text that is not JSON is `dataCorrupted` at the empty path, with the byte offset.
+/// `JSONDecoder` with default options (a number that does not fit the requested type, `Float` and
+/// `Double` included, throws; `1e3` and `10.0` decode as integers), except, deliberately:
+/// - a key repeated in one object is refused (`dataCorrupted`), where `JSONDecoder` keeps the first:
+///   two readers of one message must not see two different values (see ``JSONScanner/readObject(_:)``);
+/// - keys match byte for byte: `"e\u0301"` does not match a `CodingKey` `"é"`, where `JSONDecoder`
+///   (through `Dictionary<String, _>`) treats canonically equivalent keys as one;
+/// - nesting is limited to ``JSONScanner/maxDepth`` levels;
+/// - no type gets special treatment (`Data`, `Date`, `URL` and `Decimal` decode through their own
+///   `Codable` conformances; the project's messages use none of them).
+/// Errors are `DecodingError`s with the coding path, so ``RawJSON/describe(_:)`` can name the field;
+/// text that is not JSON is `dataCorrupted` at the empty path, with the byte offset.
 public enum JSONValueDecoder {
     /// Decodes `T` from `bytes`.
     public static func decode<T: Decodable>(_ type: T.Type = T.self, from bytes: some Collection<UInt8>) throws -> T {
@@ -56,18 +63,79 @@ enum Scalars {
 
     static func double(_ value: JSONValue, _ path: [any CodingKey]) throws -> Double {
         guard case .number(let text) = value else { throw mismatch(Double.self, value, path) }
-        guard let d = Double(text), d.isFinite else {
+        guard let d = Double(text), fits(d, text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number \(text) does not fit in Double"))
         }
         return d
     }
 
+    /// A `Float` parsed from the literal itself (not through `Double`, which would round twice).
+    static func float(_ value: JSONValue, _ path: [any CodingKey]) throws -> Float {
+        guard case .number(let text) = value else { throw mismatch(Float.self, value, path) }
+        guard let f = Float(text), fits(f, text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number \(text) does not fit in Float"))
+        }
+        return f
+    }
+
+    /// `JSONDecoder`'s rule for floating-point fields: a literal that rounds to infinity (`1e39` as
+    /// `Float`) or, not being zero, to zero (`1e-400`) does not fit the type and throws, rather than
+    /// silently becoming `inf` or `0`.
+    static func fits<F: BinaryFloatingPoint>(_ value: F, _ text: String) -> Bool {
+        guard value.isFinite else { return false }
+        guard value == 0 else { return true }
+        for b in text.utf8 {
+            if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { break }
+            if b >= UInt8(ascii: "1") && b <= UInt8(ascii: "9") { return false }
+        }
+        return true
+    }
+
     static func integer<T: FixedWidthInteger>(_ value: JSONValue, _ path: [any CodingKey]) throws -> T {
         guard case .number(let text) = value else { throw mismatch(T.self, value, path) }
         if let exact = T(text) { return exact }
-        // `1e3` or `10.0`: accepted when the value is a whole number that fits, as JSONDecoder does.
-        if let d = Double(text), d.rounded() == d, let whole = T(exactly: d) { return whole }
+        // `1e3` or `10.0`: accepted when the value is a whole number that fits, as JSONDecoder does. The
+        // check is exact, on the decimal digits: going through Double would round `9007199254740993` or
+        // `-922337203685477580.8` to some other whole number and accept it.
+        if let digits = wholeDigits(text), let whole = T(digits) { return whole }
         throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number \(text) does not fit in \(T.self)"))
+    }
+
+    /// The decimal integer a JSON number literal denotes exactly (`-1.50e2` → `-150`), or nil when it is
+    /// not a whole number or has more than 40 digits (more than any integer type here holds).
+    static func wholeDigits(_ text: String) -> String? {
+        var negative = false, digits: [UInt8] = [], fractionDigits = 0, exponent = 0
+        var inFraction = false, inExponent = false, exponentNegative = false
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "-") where !inExponent: negative = true
+            case UInt8(ascii: "-"): exponentNegative = true
+            case UInt8(ascii: "+"): continue
+            case UInt8(ascii: "."): inFraction = true
+            case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
+            case _ where inExponent:
+                // Saturate: an exponent this large means "does not fit" (or "zero digits") either way.
+                exponent = min(exponent * 10 + Int(b - UInt8(ascii: "0")), 100_000)
+            default:
+                if digits.isEmpty && b == UInt8(ascii: "0") {
+                    if inFraction { fractionDigits += 1 }
+                    continue
+                }
+                digits.append(b)
+                if inFraction { fractionDigits += 1 }
+            }
+        }
+        if digits.isEmpty { return "0" }
+        let shift = (exponentNegative ? -exponent : exponent) - fractionDigits
+        if shift < 0 {
+            // The last -shift digits are the fraction: all must be zero.
+            guard -shift < digits.count, digits.suffix(-shift).allSatisfy({ $0 == UInt8(ascii: "0") }) else { return nil }
+            digits.removeLast(-shift)
+        } else {
+            guard digits.count + shift <= 40 else { return nil }
+            digits.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: shift))
+        }
+        return (negative ? "-" : "") + String(decoding: digits, as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
@@ -105,7 +173,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try Scalars.bool(value(key), path(key)) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try Scalars.string(value(key), path(key)) }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try Scalars.double(value(key), path(key)) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try Scalars.double(value(key), path(key))) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try Scalars.float(value(key), path(key)) }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try Scalars.integer(value(key), path(key)) }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try Scalars.integer(value(key), path(key)) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try Scalars.integer(value(key), path(key)) }
@@ -179,7 +247,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     mutating func decode(_ type: Bool.Type) throws -> Bool { try next(type, Scalars.bool) }
     mutating func decode(_ type: String.Type) throws -> String { try next(type, Scalars.string) }
     mutating func decode(_ type: Double.Type) throws -> Double { try next(type, Scalars.double) }
-    mutating func decode(_ type: Float.Type) throws -> Float { Float(try next(Double.self, Scalars.double)) }
+    mutating func decode(_ type: Float.Type) throws -> Float { try next(type, Scalars.float) }
     mutating func decode(_ type: Int.Type) throws -> Int { try next(type, Scalars.integer) }
     mutating func decode(_ type: Int8.Type) throws -> Int8 { try next(type, Scalars.integer) }
     mutating func decode(_ type: Int16.Type) throws -> Int16 { try next(type, Scalars.integer) }
@@ -224,7 +292,7 @@ private struct SingleContainer: SingleValueDecodingContainer {
     func decode(_ type: Bool.Type) throws -> Bool { try Scalars.bool(value, codingPath) }
     func decode(_ type: String.Type) throws -> String { try Scalars.string(value, codingPath) }
     func decode(_ type: Double.Type) throws -> Double { try Scalars.double(value, codingPath) }
-    func decode(_ type: Float.Type) throws -> Float { Float(try Scalars.double(value, codingPath)) }
+    func decode(_ type: Float.Type) throws -> Float { try Scalars.float(value, codingPath) }
     func decode(_ type: Int.Type) throws -> Int { try Scalars.integer(value, codingPath) }
     func decode(_ type: Int8.Type) throws -> Int8 { try Scalars.integer(value, codingPath) }
     func decode(_ type: Int16.Type) throws -> Int16 { try Scalars.integer(value, codingPath) }

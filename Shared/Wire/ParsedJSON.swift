@@ -55,7 +55,8 @@ extension ParsedJSON {
         try? Scalars.integer(value, []) as T
     }
 
-    /// An object's members in document order (a repeated key appears twice); nil if this is not an object.
+    /// An object's members in document order (keys are unique: a repeated key is refused when parsing); nil
+    /// if this is not an object.
     public var members: [(key: String, value: ParsedJSON)]? {
         guard case .object(let object) = value else { return nil }
         return zip(object.keys, object.values).map { ($0, ParsedJSON(value: $1)) }

@@ -116,6 +116,40 @@ struct WebhookSignatureTests {
         #expect(failure(good, now: 700) == nil)
     }
 
+    // Found by the signature fuzz target (reproducer: 01 00 00 00 03, i.e. an empty body and secret, t =
+    // Int64.min, now = 0): `abs(now - t)` trapped on overflow and killed payments. A correctly signed
+    // header with an absurd `t` must be refused as outside the tolerance, never crash.
+    @Test("a correctly signed header with t near Int64.min or Int64.max is outside the tolerance", arguments: [
+        (Int64.min, Int64(0)), (Int64.min, Int64(1_795_276_603)), (Int64.min + 1, Int64(-1)), (Int64.max, Int64(-1)),
+        (Int64.max, Int64.min), (Int64.min, Int64.max), (Int64(0), Int64.min), (Int64.min + 301, Int64.min),
+    ])
+    func extremeTimestamps(t: Int64, now: Int64) throws {
+        let body = Array("{}".utf8)
+        let header = WebhookSignature.header(body: body, timestamp: t, secrets: ["whsec_x"])
+        let failure = try #require(throws: WebhookSignature.Failure.self) {
+            try WebhookSignature.verify(body: body, header: header, secrets: ["whsec_x"], now: now)
+        }
+        #expect(failure == .timestampOutsideTolerance(timestamp: t, now: now))
+        #expect(failure.description.contains("s from now"))  // the message's arithmetic must not trap either
+    }
+
+    @Test("the tolerance window is exact at its edges, including next to Int64.min and Int64.max", arguments: [
+        (Int64.min, Int64.min + 300, true), (Int64.min, Int64.min + 301, false),
+        (Int64.max, Int64.max - 300, true), (Int64.max - 301, Int64.max, false),
+        (Int64(1_000), Int64(1_300), true), (Int64(1_300), Int64(1_000), true), (Int64(1_000), Int64(1_301), false),
+    ])
+    func toleranceEdges(t: Int64, now: Int64, accepted: Bool) throws {
+        let body = Array("{}".utf8)
+        let header = WebhookSignature.header(body: body, timestamp: t, secrets: ["whsec_x"])
+        if accepted {
+            #expect(try WebhookSignature.verify(body: body, header: header, secrets: ["whsec_x"], now: now) == t)
+        } else {
+            #expect(throws: WebhookSignature.Failure.timestampOutsideTolerance(timestamp: t, now: now)) {
+                try WebhookSignature.verify(body: body, header: header, secrets: ["whsec_x"], now: now)
+            }
+        }
+    }
+
     @Test("constant-time compare and hex round trip")
     func compare() {
         #expect(Digest.constantTimeEqual([1, 2, 3], [1, 2, 3]))

@@ -56,6 +56,12 @@ struct FulfillmentTests {
         ("{\"products\": [\n {\"sku\": \"a\" \"name\": \"A\"}\n]}", "line 2", "not valid JSON"),
         ("{\"products\": [\n {\"sku\": \"a\", \"name\": \"A\", \"unit_amount\": 1, \"currency\": \"usd\", \"stock\": 1},\n"
          + " {\"sku\": \"a\", \"name\": \"A2\", \"unit_amount\": 1, \"currency\": \"usd\", \"stock\": 1}\n]}", "line 3", "products[1].sku"),
+        // Found by the catalog fuzz target: "products" given twice used the first silently, and a key
+        // canonically equivalent to a known one (KELVIN SIGN for k) was taken for it.
+        ("{\"products\": [{\"sku\": \"a\", \"name\": \"A\", \"unit_amount\": 1, \"currency\": \"usd\", \"stock\": 1}],\n"
+         + " \"products\": []}", "line 2", "products: given twice"),
+        ("{\"products\": [\n {\"sku\": \"a\", \"name\": \"A\", \"unit_amount\": 1, \"currency\": \"usd\", \"stoc\\u212a\": 1}\n]}",
+         "line 2", "unknown field"),
     ])
     func badCatalog(_ json: String, _ line: String, _ field: String) throws {
         let s = try ShopStack()

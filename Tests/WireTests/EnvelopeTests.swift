@@ -91,6 +91,17 @@ struct EnvelopeTests {
         #expect(decodeError(json)?.error.code == "malformed_message")
     }
 
+    @Test("a field given twice is malformed_message, in the envelope and in its payload", arguments: [
+        #"{"v":1,"id":"a","id":"b","kind":"request","type":"t"}"#,
+        #"{"v":1,"id":"a","kind":"request","type":"t","type":"orders.create"}"#,
+        #"{"v":1,"id":"a","kind":"request","type":"t","payload":{"amount":1,"amount":100000}}"#,
+    ])
+    func duplicateFields(json: String) throws {
+        let error = try #require(decodeError(json))
+        #expect(error.error.code == "malformed_message")
+        #expect(error.error.message.contains("duplicate key"))
+    }
+
     @Test("invalid UTF-8 is refused", arguments: [
         [0xFF], [0xC0, 0xAF], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC3], [0xE2, 0x82],
     ] as [[UInt8]])

@@ -43,11 +43,78 @@ struct JSONValueDecoderTests {
         #expect(ours == theirs)
     }
 
-    @Test("escapes, whitespace, a repeated key (last wins) and unknown members")
+    @Test("escapes, whitespace and unknown members")
     func syntax() throws {
-        let text = #" { "sku" : "a\u00e9\ud83d\ude00\/\t" , "quantity": 1, "quantity": 3, "extra": {"deep": [null, true, 1e5]} } "#
+        let text = #" { "sku" : "a\u00e9\ud83d\ude00\/\t" , "quantity": 3, "extra": {"deep": [null, true, 1e5]} } "#
         let line = try JSONValueDecoder.decode(Line.self, from: Array(text.utf8))
         #expect(line == Line(sku: "aé😀/\t", quantity: 3))
+    }
+
+    // Decisions written down in JSONScanner.readObject and docs/PROTOCOL.md; found by the json fuzz target.
+    @Test("a key repeated in one object is refused, wherever the object is", arguments: [
+        #"{"sku":"a","quantity":1,"quantity":3}"#,
+        #"{"sku":"a","quantity":1,"extra":{"x":1,"x":1}}"#,
+        #"{"sku":"a","quantity":1,"extra":[{"y":[],"y":[]}]}"#,
+    ])
+    func duplicateKeys(text: String) throws {
+        let error = try #require(throws: DecodingError.self) { try JSONValueDecoder.decode(Line.self, from: Array(text.utf8)) }
+        #expect(RawJSON.describe(error).contains("duplicate key"))
+    }
+
+    @Test("a repeated key among many is found (the hash-set path of large objects)")
+    func duplicateInLargeObject() throws {
+        let members = (0..<40).map { "\"k\($0)\":\($0)" } + ["\"k7\":0"]
+        let bytes = Array(("{" + members.joined(separator: ",") + "}").utf8)
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode([String: Int].self, from: bytes) }
+        let unique = Array(("{" + members.dropLast().joined(separator: ",") + "}").utf8)
+        #expect(try JSONValueDecoder.decode([String: Int].self, from: unique).count == 40)
+    }
+
+    @Test("keys are compared byte for byte: canonically equivalent keys are different keys")
+    func canonicallyEquivalentKeys() throws {
+        // "é" precomposed and decomposed, and KELVIN SIGN vs K: equal as Swift Strings, different bytes.
+        let both = Array(#"{"\u00e9":1,"e\u0301":2}"#.utf8)
+        let tree = try ParsedJSON(parsing: both)
+        #expect(tree.members?.count == 2)
+        #expect(tree["\u{e9}"]?.integer(Int.self) == 1)
+        #expect(tree["e\u{301}"]?.integer(Int.self) == 2)
+        struct K: Decodable { var K: Int? }
+        #expect(try JSONValueDecoder.decode(K.self, from: Array(#"{"\u212a":1}"#.utf8)).K == nil)
+        #expect(try JSONValueDecoder.decode(K.self, from: Array(#"{"K":1}"#.utf8)).K == 1)
+    }
+
+    @Test("a number beyond Float or Double throws instead of becoming inf or 0, as with JSONDecoder", arguments: [
+        "1e39", "-3.5e38", "1e-46", "1e400", "-1.5e-3002",
+    ])
+    func floatingPointRange(text: String) throws {
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Float.self, from: Array(text.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Float.self, from: Data(text.utf8)) }
+        struct F: Decodable { var f: Float }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(F.self, from: Array("{\"f\":\(text)}".utf8)) }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode([Float].self, from: Array("[\(text)]".utf8)) }
+    }
+
+    @Test("Float and Double limits that do fit still decode")
+    func floatingPointLimits() throws {
+        #expect(try JSONValueDecoder.decode(Float.self, from: Array("3.4028235e38".utf8)) == .greatestFiniteMagnitude)
+        #expect(try JSONValueDecoder.decode(Float.self, from: Array("1.4e-45".utf8)) == .leastNonzeroMagnitude)
+        #expect(try JSONValueDecoder.decode(Double.self, from: Array("4.9e-324".utf8)) == .leastNonzeroMagnitude)
+        #expect(try JSONValueDecoder.decode(Float.self, from: Array("0e-5000".utf8)) == 0)
+    }
+
+    @Test("integers written with a fraction or exponent are checked exactly, not through Double", arguments: [
+        ("-922337203685477580.8", nil),          // the fuzz reproducer: Double made it -922337203685477632
+        ("9007199254740993.0", 9_007_199_254_740_993),
+        ("9007199254740993e0", 9_007_199_254_740_993),
+        ("1.5", nil), ("1e-400", nil), ("100e-3", nil), ("0.05e2", 5), ("-1.50e2", -150), ("100e-2", 1),
+        ("-0.0", 0), ("1e19", nil), ("922337203685477580.7e1", 9_223_372_036_854_775_807),
+    ] as [(String, Int64?)])
+    func exactIntegers(text: String, expected: Int64?) throws {
+        if let expected {
+            #expect(try JSONValueDecoder.decode(Int64.self, from: Array(text.utf8)) == expected)
+        } else {
+            #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Int64.self, from: Array(text.utf8)) }
+        }
     }
 
     @Test("whole numbers written as 1e3 or 10.0 decode as integers; fractions do not")

@@ -1,0 +1,55 @@
+import Testing
+@testable import notifier
+
+/// The notifier's address parser and header writers never let a CR or LF start a header of its own.
+/// The cases below were found by the `mail` fuzz target (Fuzz/mail).
+@Suite("MailMessage headers")
+struct MailMessageTests {
+    func head(_ message: MailMessage) -> [String] {
+        let text = String(decoding: message.render(), as: UTF8.self)
+        let head = text.components(separatedBy: "\r\n\r\n")[0]
+        return head.components(separatedBy: "\r\n")
+    }
+
+    func names(_ lines: [String]) -> [String] {
+        lines.filter { !$0.hasPrefix(" ") }.map { String($0.prefix { $0 != ":" }) }
+    }
+
+    let expected = ["Date", "From", "To", "Subject", "Message-ID", "MIME-Version", "Content-Type"]
+
+    @Test("an address with CRLF is refused: \"\\r\\n\" is one Character, so the old contains(\"\\r\") missed it", arguments: [
+        "Evil\r\nBcc: victim@example.com <a@example.com>",
+        "a@example.com\r\nBcc: victim@example.com",
+        "a@example.com\n", "a@example.com\r", "Name\r <a@example.com>",
+    ])
+    func crlfAddress(text: String) {
+        #expect(MailAddress.parse(text) == nil)
+    }
+
+    @Test("DEL is not plausible in an address, as fulfillment's and the gateway's checks already said")
+    func delete() {
+        #expect(MailAddress.parse("s@x.i\u{7F}") == nil)
+        #expect(MailAddress.isPlausible("s@x.io"))
+    }
+
+    @Test("CR or LF in a message id, subject or an address built without parse never adds a header")
+    func injection() {
+        let from = MailAddress(name: "Shop", address: "shop@example.com")
+        let message = MailMessage(
+            from: from, to: MailAddress(name: "N\r\nBcc: x@y.z", address: "a@b.c\r\nBcc: d@e.f"),
+            subject: "Hi\r\nBcc: x@y.z", text: "t", html: "h", messageID: "evt_1\r\nBcc: a@b.c.email@example.com", date: 0)
+        let lines = head(message)
+        #expect(names(lines) == expected, "\(lines)")
+        #expect(!lines.contains { $0.contains("\r") || $0.contains("\n") })
+        #expect(lines.contains("Message-ID: <evt_1Bcc:a@b.c.email@example.com>"))
+    }
+
+    @Test("MIME.field keeps encoded-word folds and blanks every other CR, LF and NUL")
+    func field() {
+        #expect(MIME.field("a\r\n b") == "a\r\n b")
+        #expect(MIME.field("a\r\nBcc: x") == "a  Bcc: x")
+        #expect(MIME.field("a\rb\nc\u{0}d") == "a b c d")
+        let long = MIME.headerText(String(repeating: "é", count: 40))
+        #expect(MIME.field(long) == long)
+    }
+}
