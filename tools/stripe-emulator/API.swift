@@ -37,6 +37,7 @@ struct API: Sendable {
         }
         registerV1()
         registerTestHelpers()
+        registerRefundsAndDisputes()
         registerBrowser()
     }
 

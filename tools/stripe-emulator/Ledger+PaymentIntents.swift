@@ -231,6 +231,7 @@ extension Ledger {
         update(pi)
         emit("payment_intent.succeeded", pi, request: request)
         paymentIntentChanged(id, .succeeded, request: request)
+        openDisputeIfTestCard(id, request: request)
     }
 
     /// The payment fails: back to `requires_payment_method` with `last_payment_error`.
@@ -351,7 +352,7 @@ extension Ledger {
                 "type": ok ? "authorized" : "issuer_declined",
             ],
             "paid": .bool(ok), "payment_intent": .string(pi.id), "payment_method": JSON(pm?.id),
-            "payment_method_details": .object(details), "receipt_url": nil, "refunded": false,
+            "payment_method_details": .object(details), "receipt_url": nil, "refunded": false, "disputed": false,
             "status": ok ? "succeeded" : "failed",
         ]
         insert(charge)
