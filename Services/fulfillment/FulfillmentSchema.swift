@@ -88,5 +88,89 @@ enum FulfillmentSchema {
             CREATE INDEX payment_events_order ON payment_events(order_id);
             """),
         Migration(4, "partial outbox indexes", EventSchema.partialOutboxIndexesSQL),
+        // SQLite cannot change a CHECK constraint: the orders table is rebuilt with the refund statuses and
+        // columns. Foreign keys stay on (migrations run in a transaction, where they cannot be turned
+        // off), so the tables that reference orders are rebuilt too, pointing at the new table, and the
+        // old ones dropped children first; RENAME then updates the references to `orders`.
+        Migration(5, "refunds", """
+            CREATE TABLE orders_new(
+                order_id TEXT PRIMARY KEY,
+                status TEXT NOT NULL CHECK (status IN ('awaiting_payment', 'processing', 'paid', 'fulfilled',
+                                                       'payment_failed', 'canceled', 'expired', 'needs_review',
+                                                       'partially_refunded', 'refunded')),
+                email TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount INTEGER NOT NULL,
+                flow TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                reservation TEXT NOT NULL DEFAULT 'held' CHECK (reservation IN ('held', 'released', 'consumed')),
+                idempotency_key TEXT UNIQUE,
+                request_fingerprint TEXT,
+                payment_intent_id TEXT,
+                -- Sum of the payment's succeeded refunds, as payments last listed them from Stripe.
+                refunded_amount INTEGER NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0),
+                -- Sum of its pending refunds.
+                refund_pending_amount INTEGER NOT NULL DEFAULT 0 CHECK (refund_pending_amount >= 0),
+                -- 1 once any refund was seen (the order then reports refunded_amount).
+                refunds_seen INTEGER NOT NULL DEFAULT 0,
+                -- The status the order had before its first refund, to return to when refunds fail.
+                status_before_refund TEXT,
+                -- 1 once a restocking refund put the order's units back.
+                restocked INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID;
+            INSERT INTO orders_new(order_id, status, email, currency, amount, flow, created_at, expires_at, updated_at,
+                                   reservation, idempotency_key, request_fingerprint, payment_intent_id)
+                SELECT order_id, status, email, currency, amount, flow, created_at, expires_at, updated_at,
+                       reservation, idempotency_key, request_fingerprint, payment_intent_id FROM orders;
+            CREATE TABLE order_lines_new(
+                order_id TEXT NOT NULL REFERENCES orders_new(order_id),
+                line_no INTEGER NOT NULL,
+                sku TEXT NOT NULL,
+                name TEXT NOT NULL,
+                quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 1000),
+                unit_amount INTEGER NOT NULL,
+                amount INTEGER NOT NULL,
+                PRIMARY KEY (order_id, line_no)
+            ) WITHOUT ROWID;
+            INSERT INTO order_lines_new SELECT order_id, line_no, sku, name, quantity, unit_amount, amount FROM order_lines;
+            CREATE TABLE order_history_new(
+                id INTEGER PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders_new(order_id),
+                status TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                cause TEXT NOT NULL,
+                note TEXT
+            );
+            INSERT INTO order_history_new SELECT id, order_id, status, at, cause, note FROM order_history;
+            CREATE TABLE fulfilments_new(
+                order_id TEXT PRIMARY KEY REFERENCES orders_new(order_id),
+                fulfilled_at INTEGER NOT NULL,
+                cause TEXT NOT NULL,
+                payment_intent_id TEXT
+            ) WITHOUT ROWID;
+            INSERT INTO fulfilments_new SELECT order_id, fulfilled_at, cause, payment_intent_id FROM fulfilments;
+            DROP TABLE order_lines;
+            DROP TABLE order_history;
+            DROP TABLE fulfilments;
+            DROP TABLE orders;
+            ALTER TABLE orders_new RENAME TO orders;
+            ALTER TABLE order_lines_new RENAME TO order_lines;
+            ALTER TABLE order_history_new RENAME TO order_history;
+            ALTER TABLE fulfilments_new RENAME TO fulfilments;
+            CREATE INDEX orders_expiry ON orders(status, expires_at);
+            CREATE INDEX order_history_order ON order_history(order_id, id);
+            -- Every refund change applied to an order, once per refund and status.
+            CREATE TABLE order_refunds(
+                refund_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                order_id TEXT NOT NULL,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                PRIMARY KEY (refund_id, status)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

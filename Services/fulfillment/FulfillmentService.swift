@@ -41,6 +41,16 @@ enum FulfillmentService {
         let inbox = Inbox(database: db, outbox: outbox)
         for type in Subscriptions.table.consumed(by: "fulfillment") {
             inbox.consume(type, into: &router) { c, event in
+                if event.type == BookEvents.refundChanged {
+                    let change = try event.data(RefundChange.self)
+                    let (outcome, note) = try RefundEvents.apply(c, eventID: event.header.eventID, change: change, outbox: outbox,
+                                                                 traceID: event.traceID)
+                    logger.info("refund change applied", ["event.id": event.header.eventID, "order.id": change.orderID,
+                                                          "stripe.refund": change.refundID, "refund.status": change.status,
+                                                          "outcome": outcome, "note": note ?? ""])
+                    return
+                }
+                if event.type == BookEvents.disputeChanged { return }  // not consumed yet
                 let payment = try event.data(PaymentEvent.self)
                 let (outcome, note) = try PaymentEvents.apply(c, type: event.type, eventID: event.header.eventID, event: payment,
                                                               outbox: outbox, traceID: event.traceID)

@@ -51,6 +51,7 @@ extension Order {
         }
         w.endArray()
         w.field("order_id", orderID)
+        if let refundedAmount { w.field("refunded_amount", Int64(refundedAmount)) }
         w.field("status", status.rawValue)
         w.endObject()
     }

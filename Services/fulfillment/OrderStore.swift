@@ -112,7 +112,8 @@ enum OrderStore {
         return Order(orderID: orderID, status: OrderStatus(rawValue: o.string("status") ?? "") ?? .needsReview,
                      email: o.string("email") ?? "", currency: o.string("currency") ?? "", amount: Int(o.int("amount") ?? 0),
                      items: lines, flow: PaymentFlow(rawValue: o.string("flow") ?? "") ?? .paymentIntent,
-                     createdAt: o.int("created_at") ?? 0, expiresAt: o.int("expires_at") ?? 0, history: history)
+                     createdAt: o.int("created_at") ?? 0, expiresAt: o.int("expires_at") ?? 0, history: history,
+                     refundedAmount: o.int("refunds_seen") == 1 ? Int(o.int("refunded_amount") ?? 0) : nil)
     }
 
     /// Sets the status and appends the history entry.

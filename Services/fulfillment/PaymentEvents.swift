@@ -116,11 +116,14 @@ enum PaymentEvents {
                               event.paymentIntentID, order.orderID)
                 try move(to: .fulfilled)
                 try publish("order.fulfilled")
+                // A refund seen before this success (events cross) now settles the status.
+                try RefundEvents.settleStatus(c, order.orderID, cause: cause, note: "refunds recorded before the payment event",
+                                              now: now)
                 return (.fulfilled, nil)
             case .expired, .canceled:
                 // Money arrived for an order whose stock was given back: a person decides (refund or ship).
                 return try review("paid after the order was \(status.rawValue): review for refund")
-            case .fulfilled, .needsReview:
+            case .fulfilled, .needsReview, .partiallyRefunded, .refunded:
                 return (.ignored, "already \(status.rawValue)")
             }
         case .processing:

@@ -137,6 +137,7 @@ extension Gateway {
         w.field("flow", order.flow.rawValue)
         w.field("amount", Int64(order.amount))
         w.field("currency", order.currency)
+        if let refunded = order.refundedAmount { w.field("refunded_amount", Int64(refunded)) }
         w.key("items")
         w.beginArray()
         for line in order.items {

@@ -20,7 +20,7 @@ enum PaymentsService {
         peers: ["fulfillment"],
         emits: Subscriptions.table.emitted(by: "payments"),
         variables: PaymentsConfig.variables,
-        commands: [.events, catchUpCommand])
+        commands: [.events, catchUpCommand, refundCommand])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try PaymentsConfig.read()
@@ -28,7 +28,10 @@ enum PaymentsService {
         let database = context.database!
         let outbox = Outbox(publisher: "payments")
         let stripe = config.makeClient(logger: logger)
-        let intake = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, logger: logger)
+        let books = RefundBooks(stripe: stripe, database: database, outbox: outbox, logger: logger, waker: Waker())
+        var intakeBuilder = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, logger: logger)
+        intakeBuilder.booksWaker = books.waker
+        let intake = intakeBuilder
         let flows = PaymentFlows(stripe: stripe, database: database, config: config, logger: logger)
         let verification = ReturnVerification(stripe: stripe, intake: intake, database: database, logger: logger)
 
@@ -46,6 +49,7 @@ enum PaymentsService {
         router.on(PaymentMessages.verifyCheckoutSession, VerifyCheckoutSessionRequest.self) { request, r in
             try await verification.verifyCheckoutSession(r, traceID: request.traceID)
         }
+        router.on(PaymentMessages.refund, RefundRequest.self) { _, r in try await books.refund(r) }
         // Answered from the database writer's thread the moment the event is durable (no task hop).
         router.onDeferred(PaymentMessages.webhook, WebhookRequest.self) { request, r, completion in
             intake.receive(r, traceID: request.traceID, completion: completion)
@@ -57,6 +61,13 @@ enum PaymentsService {
             return nil
         }
         var parts = context.publishingParts(outbox, router: router, checks: [stripeCheck])
+        do {
+            // The refund sync loop runs until stopped (it resumes requests a crash left open first).
+            let booksTask = PeriodicTask(every: .seconds(1)) { await books.run() }
+            let (start, stop) = (parts.start, parts.stop)
+            parts.start = { try start(); booksTask.start() }
+            parts.stop = { booksTask.stop(); stop() }
+        }
         if let stripe, config.catchUpIntervalSeconds > 0 {
             let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)
             let task = PeriodicTask(every: .seconds(config.catchUpIntervalSeconds)) {

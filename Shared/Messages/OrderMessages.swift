@@ -89,6 +89,10 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
     case canceled
     case expired
     case needsReview = "needs_review"
+    /// Part of the payment was refunded (succeeded refunds, summed in `refunded_amount`).
+    case partiallyRefunded = "partially_refunded"
+    /// All of the payment was refunded.
+    case refunded
 }
 
 /// One priced line of an order.
@@ -137,12 +141,14 @@ public struct Order: Codable, Sendable, Equatable {
     /// When an unpaid order expires (Unix milliseconds).
     public var expiresAt: Int64
     public var history: [OrderTransition]
+    /// Minor units refunded so far (succeeded refunds only, as Stripe lists them); nil before any refund.
+    public var refundedAmount: Int?
 
     public init(orderID: String, status: OrderStatus, email: String, currency: String, amount: Int, items: [OrderLine],
-                flow: PaymentFlow, createdAt: Int64, expiresAt: Int64, history: [OrderTransition]) {
+                flow: PaymentFlow, createdAt: Int64, expiresAt: Int64, history: [OrderTransition], refundedAmount: Int? = nil) {
         self.orderID = orderID; self.status = status; self.email = email; self.currency = currency
         self.amount = amount; self.items = items; self.flow = flow; self.createdAt = createdAt
-        self.expiresAt = expiresAt; self.history = history
+        self.expiresAt = expiresAt; self.history = history; self.refundedAmount = refundedAmount
     }
 
     enum CodingKeys: String, CodingKey {
@@ -150,6 +156,7 @@ public struct Order: Codable, Sendable, Equatable {
         case orderID = "order_id"
         case createdAt = "created_at"
         case expiresAt = "expires_at"
+        case refundedAmount = "refunded_amount"
     }
 }
 

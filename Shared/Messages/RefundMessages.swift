@@ -1,0 +1,113 @@
+/// Refunds: the operator's request to payments, and what payments tells fulfillment about each refund.
+extension PaymentMessages {
+    /// Refund an order, wholly or partly (request `RefundRequest`, answer `RefundReply`).
+    public static let refund = "payments.refund"
+}
+
+/// The order events payments publishes from its refund and dispute books (consumed by fulfillment).
+public enum BookEvents {
+    /// One refund appeared or changed status (data `RefundChange`).
+    public static let refundChanged = "payment.refund_changed"
+    /// One dispute appeared or changed status (data `DisputeChange`).
+    public static let disputeChanged = "payment.dispute_changed"
+}
+
+/// `payments.refund`: refund `amount` (minor units; nil: all that is left) of an order's payment.
+public struct RefundRequest: Codable, Sendable, Equatable {
+    public var orderID: String
+    public var amount: Int?
+    /// `duplicate`, `fraudulent` or `requested_by_customer`.
+    public var reason: String?
+    /// Put the order's units back in stock once the refund succeeds.
+    public var restock: Bool
+    /// Our own id of this refund request; the Stripe idempotency key derives from it. A caller that
+    /// retries passes the same id; nil: payments makes one.
+    public var requestID: String?
+
+    public init(orderID: String, amount: Int? = nil, reason: String? = nil, restock: Bool = false, requestID: String? = nil) {
+        self.orderID = orderID; self.amount = amount; self.reason = reason; self.restock = restock; self.requestID = requestID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, reason, restock
+        case orderID = "order_id"
+        case requestID = "request_id"
+    }
+}
+
+/// The refund Stripe made for a `RefundRequest`, and the order's refund books after it.
+public struct RefundReply: Codable, Sendable, Equatable {
+    public var requestID: String
+    public var orderID: String
+    public var refundID: String
+    public var paymentIntentID: String
+    public var amount: Int
+    public var currency: String
+    public var status: String
+    public var failureReason: String?
+    /// Sum of the order's `succeeded` refunds.
+    public var refundedAmount: Int
+    /// Sum of the order's `pending` and `requires_action` refunds.
+    public var pendingAmount: Int
+
+    public init(requestID: String, orderID: String, refundID: String, paymentIntentID: String, amount: Int, currency: String,
+                status: String, failureReason: String? = nil, refundedAmount: Int, pendingAmount: Int) {
+        self.requestID = requestID; self.orderID = orderID; self.refundID = refundID; self.paymentIntentID = paymentIntentID
+        self.amount = amount; self.currency = currency; self.status = status; self.failureReason = failureReason
+        self.refundedAmount = refundedAmount; self.pendingAmount = pendingAmount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, currency, status
+        case requestID = "request_id"
+        case orderID = "order_id"
+        case refundID = "refund_id"
+        case paymentIntentID = "payment_intent_id"
+        case failureReason = "failure_reason"
+        case refundedAmount = "refunded_amount"
+        case pendingAmount = "pending_amount"
+    }
+}
+
+/// `payment.refund_changed`: a refund of an order's payment was first seen or changed status. Carries the
+/// order's refund totals after the change, read from Stripe's list of the PaymentIntent's refunds.
+public struct RefundChange: Codable, Sendable, Equatable {
+    public var orderID: String
+    public var paymentIntentID: String
+    public var refundID: String
+    public var amount: Int
+    public var currency: String
+    public var status: String
+    /// The status payments had recorded before; nil when the refund is new to the books.
+    public var previousStatus: String?
+    public var reason: String?
+    public var failureReason: String?
+    /// Our refund request id; nil for a refund made elsewhere (the Dashboard).
+    public var requestID: String?
+    public var restock: Bool
+    /// Sum of the PaymentIntent's `succeeded` refunds.
+    public var refundedAmount: Int
+    /// Sum of its `pending` and `requires_action` refunds.
+    public var pendingAmount: Int
+
+    public init(orderID: String, paymentIntentID: String, refundID: String, amount: Int, currency: String, status: String,
+                previousStatus: String?, reason: String?, failureReason: String?, requestID: String?, restock: Bool,
+                refundedAmount: Int, pendingAmount: Int) {
+        self.orderID = orderID; self.paymentIntentID = paymentIntentID; self.refundID = refundID; self.amount = amount
+        self.currency = currency; self.status = status; self.previousStatus = previousStatus; self.reason = reason
+        self.failureReason = failureReason; self.requestID = requestID; self.restock = restock
+        self.refundedAmount = refundedAmount; self.pendingAmount = pendingAmount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, currency, status, reason, restock
+        case orderID = "order_id"
+        case paymentIntentID = "payment_intent_id"
+        case refundID = "refund_id"
+        case previousStatus = "previous_status"
+        case failureReason = "failure_reason"
+        case requestID = "request_id"
+        case refundedAmount = "refunded_amount"
+        case pendingAmount = "pending_amount"
+    }
+}
