@@ -1281,7 +1281,9 @@ enum OpenAPI {
           "payment_failed",
           "canceled",
           "expired",
-          "needs_review"
+          "needs_review",
+          "partially_refunded",
+          "refunded"
         ]
       },
       "Order": {
@@ -1317,6 +1319,10 @@ enum OpenAPI {
           },
           "currency": {
             "type": "string"
+          },
+          "refunded_amount": {
+            "type": "integer",
+            "description": "Minor units refunded so far (succeeded refunds, as Stripe lists them); present once the order had a refund."
           },
           "items": {
             "type": "array",

@@ -290,7 +290,7 @@ struct StripeEmulatorTests {
                                                                            ("line_items[0][quantity]", "1")])
         #expect(nested.status == 400)
         #expect(nested.error("param") == "line_items[0][price_data][unit_amount]")
-        let url = try emulator.stripe("GET", "/v1/refunds")
+        let url = try emulator.stripe("GET", "/v1/setup_intents")
         #expect(url.status == 404)
         #expect(url.error("message")?.contains("Unrecognized request URL") == true)
 
