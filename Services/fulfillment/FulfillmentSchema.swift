@@ -172,5 +172,20 @@ enum FulfillmentSchema {
                 PRIMARY KEY (refund_id, status)
             ) WITHOUT ROWID;
             """),
+        Migration(6, "disputes", """
+            -- The order's latest dispute, as payments last retrieved it from Stripe. A dispute never
+            -- changes the order's status; `disputed` is 1 while it is open.
+            ALTER TABLE orders ADD COLUMN dispute_id TEXT;
+            ALTER TABLE orders ADD COLUMN dispute_status TEXT;
+            ALTER TABLE orders ADD COLUMN dispute_amount INTEGER;
+            ALTER TABLE orders ADD COLUMN dispute_currency TEXT;
+            ALTER TABLE orders ADD COLUMN dispute_reason TEXT;
+            ALTER TABLE orders ADD COLUMN dispute_due_by INTEGER;
+            ALTER TABLE orders ADD COLUMN dispute_funds_withdrawn INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE orders ADD COLUMN dispute_funds_reinstated INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE orders ADD COLUMN disputed INTEGER NOT NULL DEFAULT 0;
+            -- Minor units lost to disputes closed as lost.
+            ALTER TABLE orders ADD COLUMN dispute_lost_amount INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 }

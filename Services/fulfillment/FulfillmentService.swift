@@ -50,7 +50,15 @@ enum FulfillmentService {
                                                           "outcome": outcome, "note": note ?? ""])
                     return
                 }
-                if event.type == BookEvents.disputeChanged { return }  // not consumed yet
+                if event.type == BookEvents.disputeChanged {
+                    let change = try event.data(DisputeChange.self)
+                    let (outcome, note) = try DisputeEvents.apply(c, eventID: event.header.eventID, change: change, outbox: outbox,
+                                                                  traceID: event.traceID)
+                    logger.info("dispute change applied", ["event.id": event.header.eventID, "order.id": change.orderID,
+                                                           "stripe.dispute": change.disputeID, "dispute.status": change.status,
+                                                           "outcome": outcome, "note": note ?? ""])
+                    return
+                }
                 let payment = try event.data(PaymentEvent.self)
                 let (outcome, note) = try PaymentEvents.apply(c, type: event.type, eventID: event.header.eventID, event: payment,
                                                               outbox: outbox, traceID: event.traceID)

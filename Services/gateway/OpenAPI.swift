@@ -1324,6 +1324,49 @@ enum OpenAPI {
             "type": "integer",
             "description": "Minor units refunded so far (succeeded refunds, as Stripe lists them); present once the order had a refund."
           },
+          "disputed": {
+            "type": "boolean",
+            "description": "True while a dispute (chargeback) on the payment is open; present once the order had a dispute. A dispute never changes the order's status."
+          },
+          "dispute": {
+            "type": "object",
+            "description": "The order's latest dispute, as Stripe last showed it.",
+            "required": [
+              "dispute_id",
+              "status",
+              "amount",
+              "currency",
+              "funds_withdrawn",
+              "funds_reinstated"
+            ],
+            "properties": {
+              "dispute_id": {
+                "type": "string"
+              },
+              "status": {
+                "type": "string"
+              },
+              "amount": {
+                "type": "integer"
+              },
+              "currency": {
+                "type": "string"
+              },
+              "reason": {
+                "type": "string"
+              },
+              "due_by": {
+                "type": "integer",
+                "description": "When evidence is due (Unix seconds), while the dispute is open."
+              },
+              "funds_withdrawn": {
+                "type": "boolean"
+              },
+              "funds_reinstated": {
+                "type": "boolean"
+              }
+            }
+          },
           "items": {
             "type": "array",
             "items": {

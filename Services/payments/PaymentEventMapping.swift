@@ -15,6 +15,8 @@ enum PaymentEventMapping {
         case unmatched(String)
         /// A refund event: the PaymentIntent's refunds must be listed again (``RefundBooks``).
         case syncRefunds(paymentIntentID: String, orderID: String?)
+        /// A dispute event: the dispute must be retrieved again (``DisputeBooks``).
+        case syncDispute(disputeID: String, paymentIntentID: String?)
     }
 
     /// Stripe's refund events; each only marks its PaymentIntent's refunds for a sync.
@@ -40,6 +42,11 @@ enum PaymentEventMapping {
             }
             guard let intentID else { return .unmatched("\(event.type) \(event.id) names no PaymentIntent") }
             return .syncRefunds(paymentIntentID: intentID, orderID: orderID)
+        }
+        if DisputeBooks.events.contains(event.type) {
+            guard event.objectType == "dispute" else { return .unmatched("\(event.type) \(event.id) carries no dispute") }
+            let dispute = try event.object(as: Dispute.self)
+            return .syncDispute(disputeID: dispute.id, paymentIntentID: dispute.paymentIntent)
         }
         guard Subscriptions.paymentEvents.contains(event.type) else { return .ignored }
         switch event.objectType {

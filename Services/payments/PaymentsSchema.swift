@@ -91,5 +91,31 @@ enum PaymentsSchema {
                 last_error TEXT
             ) WITHOUT ROWID;
             """),
+        Migration(6, "dispute books", """
+            -- Every dispute on an order's payment as Stripe last showed it; status never moves back.
+            CREATE TABLE disputes(
+                dispute_id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL,
+                payment_intent_id TEXT,
+                charge_id TEXT,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                due_by INTEGER,
+                funds_withdrawn INTEGER NOT NULL DEFAULT 0,
+                funds_reinstated INTEGER NOT NULL DEFAULT 0,
+                updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            -- Disputes to retrieve again (a dispute event arrived).
+            CREATE TABLE dispute_sync(
+                dispute_id TEXT PRIMARY KEY,
+                payment_intent_id TEXT,
+                generation INTEGER NOT NULL DEFAULT 1,
+                due_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT
+            ) WITHOUT ROWID;
+            """),
     ]
 }

@@ -28,7 +28,10 @@ enum PaymentsService {
         let database = context.database!
         let outbox = Outbox(publisher: "payments")
         let stripe = config.makeClient(logger: logger)
-        let books = RefundBooks(stripe: stripe, database: database, outbox: outbox, logger: logger, waker: Waker())
+        // One waker for both books: intake wakes it after recording a refund or dispute event.
+        let booksWaker = Waker()
+        let books = RefundBooks(stripe: stripe, database: database, outbox: outbox, logger: logger, waker: booksWaker)
+        let disputes = DisputeBooks(stripe: stripe, database: database, outbox: outbox, logger: logger, waker: booksWaker)
         var intakeBuilder = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, logger: logger)
         intakeBuilder.booksWaker = books.waker
         let intake = intakeBuilder
@@ -64,9 +67,10 @@ enum PaymentsService {
         do {
             // The refund sync loop runs until stopped (it resumes requests a crash left open first).
             let booksTask = PeriodicTask(every: .seconds(1)) { await books.run() }
+            let disputesTask = PeriodicTask(every: .seconds(1)) { await disputes.run() }
             let (start, stop) = (parts.start, parts.stop)
-            parts.start = { try start(); booksTask.start() }
-            parts.stop = { booksTask.stop(); stop() }
+            parts.start = { try start(); booksTask.start(); disputesTask.start() }
+            parts.stop = { booksTask.stop(); disputesTask.stop(); stop() }
         }
         if let stripe, config.catchUpIntervalSeconds > 0 {
             let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)

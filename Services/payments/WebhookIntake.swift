@@ -102,6 +102,7 @@ struct WebhookIntake: Sendable {
             case .ignored: ("ignored", nil, nil)
             case .unmatched: ("unmatched", nil, nil)
             case .syncRefunds(_, let orderID): ("refund_sync", orderID, nil)
+            case .syncDispute: ("dispute_sync", nil, nil)
             }
         } catch {
             completion(.failure(error))
@@ -120,6 +121,9 @@ struct WebhookIntake: Sendable {
             if case .syncRefunds(let intentID, let orderID) = outcome {
                 try RefundBooks.markDue(c, paymentIntentID: intentID, orderID: orderID)
             }
+            if case .syncDispute(let disputeID, let intentID) = outcome {
+                try DisputeBooks.markDue(c, disputeID: disputeID, paymentIntentID: intentID)
+            }
             return true
         }, then: { result in
             let fresh: Bool
@@ -132,7 +136,10 @@ struct WebhookIntake: Sendable {
             }
             if fresh {
                 outbox.wake()
-                if case .syncRefunds = outcome { booksWaker?.notify() }
+                switch outcome {
+                case .syncRefunds, .syncDispute: booksWaker?.notify()
+                default: break
+                }
                 if case .unmatched(let why) = outcome { logger.warn("Stripe event matches no order", ["stripe.event_id": id, "reason": why]) }
                 logger.debug("Stripe event recorded", ["stripe.event_id": id, "stripe.type": type, "outcome": label, "source": source])
             }

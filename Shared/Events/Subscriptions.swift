@@ -54,7 +54,7 @@ public enum Subscriptions {
     /// Order events fulfillment emits.
     public static let orderEvents: Set<String> = [
         "order.paid", "order.fulfilled", "order.payment_failed", "order.expired", "order.needs_review",
-        "order.refunded", "order.partially_refunded", "order.refund_failed",
+        "order.refunded", "order.partially_refunded", "order.refund_failed", "order.disputed", "order.dispute_closed",
     ]
 
     public static let table = SubscriptionTable([

@@ -143,12 +143,19 @@ public struct Order: Codable, Sendable, Equatable {
     public var history: [OrderTransition]
     /// Minor units refunded so far (succeeded refunds only, as Stripe lists them); nil before any refund.
     public var refundedAmount: Int?
+    /// True while a dispute (chargeback) on the payment is open; nil when the order never had one. The
+    /// order's `status` is not changed by a dispute.
+    public var disputed: Bool?
+    /// The order's latest dispute, when it had one.
+    public var dispute: OrderDispute?
 
     public init(orderID: String, status: OrderStatus, email: String, currency: String, amount: Int, items: [OrderLine],
-                flow: PaymentFlow, createdAt: Int64, expiresAt: Int64, history: [OrderTransition], refundedAmount: Int? = nil) {
+                flow: PaymentFlow, createdAt: Int64, expiresAt: Int64, history: [OrderTransition], refundedAmount: Int? = nil,
+                disputed: Bool? = nil, dispute: OrderDispute? = nil) {
         self.orderID = orderID; self.status = status; self.email = email; self.currency = currency
         self.amount = amount; self.items = items; self.flow = flow; self.createdAt = createdAt
         self.expiresAt = expiresAt; self.history = history; self.refundedAmount = refundedAmount
+        self.disputed = disputed; self.dispute = dispute
     }
 
     enum CodingKeys: String, CodingKey {
@@ -157,6 +164,35 @@ public struct Order: Codable, Sendable, Equatable {
         case createdAt = "created_at"
         case expiresAt = "expires_at"
         case refundedAmount = "refunded_amount"
+        case disputed, dispute
+    }
+}
+
+/// A dispute (chargeback) on an order's payment, as Stripe last showed it.
+public struct OrderDispute: Codable, Sendable, Equatable {
+    public var disputeID: String
+    /// Stripe's dispute status (`needs_response`, `under_review`, `won`, `lost`, `warning_closed`, ...).
+    public var status: String
+    public var amount: Int
+    public var currency: String
+    public var reason: String?
+    /// When evidence is due (Unix seconds); nil once no response is possible.
+    public var dueBy: Int64?
+    public var fundsWithdrawn: Bool
+    public var fundsReinstated: Bool
+
+    public init(disputeID: String, status: String, amount: Int, currency: String, reason: String?, dueBy: Int64?,
+                fundsWithdrawn: Bool, fundsReinstated: Bool) {
+        self.disputeID = disputeID; self.status = status; self.amount = amount; self.currency = currency; self.reason = reason
+        self.dueBy = dueBy; self.fundsWithdrawn = fundsWithdrawn; self.fundsReinstated = fundsReinstated
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, amount, currency, reason
+        case disputeID = "dispute_id"
+        case dueBy = "due_by"
+        case fundsWithdrawn = "funds_withdrawn"
+        case fundsReinstated = "funds_reinstated"
     }
 }
 

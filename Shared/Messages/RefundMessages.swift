@@ -111,3 +111,42 @@ public struct RefundChange: Codable, Sendable, Equatable {
         case pendingAmount = "pending_amount"
     }
 }
+
+/// `payment.dispute_changed`: a dispute on an order's payment opened or changed, as Stripe shows it now
+/// (payments retrieves the dispute for every dispute event, so the order of events does not matter).
+public struct DisputeChange: Codable, Sendable, Equatable {
+    public var orderID: String
+    public var paymentIntentID: String?
+    public var disputeID: String
+    public var amount: Int
+    public var currency: String
+    /// Stripe's dispute status: `needs_response`, `under_review`, `won`, `lost`, `warning_*`, `prevented`.
+    public var status: String
+    public var previousStatus: String?
+    public var reason: String?
+    /// `evidence_details.due_by` (Unix seconds), while a response is possible.
+    public var dueBy: Int64?
+    public var fundsWithdrawn: Bool
+    public var fundsReinstated: Bool
+
+    public init(orderID: String, paymentIntentID: String?, disputeID: String, amount: Int, currency: String, status: String,
+                previousStatus: String?, reason: String?, dueBy: Int64?, fundsWithdrawn: Bool, fundsReinstated: Bool) {
+        self.orderID = orderID; self.paymentIntentID = paymentIntentID; self.disputeID = disputeID; self.amount = amount
+        self.currency = currency; self.status = status; self.previousStatus = previousStatus; self.reason = reason
+        self.dueBy = dueBy; self.fundsWithdrawn = fundsWithdrawn; self.fundsReinstated = fundsReinstated
+    }
+
+    /// Whether the dispute is over (`won`, `lost`, `warning_closed`, `prevented`).
+    public var isClosed: Bool { ["won", "lost", "warning_closed", "prevented"].contains(status) }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, currency, status, reason
+        case orderID = "order_id"
+        case paymentIntentID = "payment_intent_id"
+        case disputeID = "dispute_id"
+        case previousStatus = "previous_status"
+        case dueBy = "due_by"
+        case fundsWithdrawn = "funds_withdrawn"
+        case fundsReinstated = "funds_reinstated"
+    }
+}

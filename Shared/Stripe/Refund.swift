@@ -68,6 +68,9 @@ public struct Dispute: StripeObject, Equatable {
     /// `evidence_details.due_by` (Unix seconds; 0 or absent when no response is possible).
     public var dueBy: Int64?
     public var created: Int64?
+    /// Whether `balance_transactions` shows the amount taken (a negative one) and given back (a positive one).
+    public var fundsWithdrawn: Bool
+    public var fundsReinstated: Bool
 
     public init(from decoder: any Decoder) throws {
         let json = try ParsedJSON(from: decoder)
@@ -80,6 +83,9 @@ public struct Dispute: StripeObject, Equatable {
         paymentIntent = json.expandableID("payment_intent")
         dueBy = json["evidence_details"]?.lenientInt("due_by", as: Int64.self)
         created = json.lenientInt("created", as: Int64.self)
+        let amounts = (json["balance_transactions"]?.elements ?? []).compactMap { $0.lenientInt("amount") }
+        fundsWithdrawn = amounts.contains { $0 < 0 }
+        fundsReinstated = amounts.contains { $0 > 0 }
     }
 }
 

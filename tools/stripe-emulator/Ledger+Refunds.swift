@@ -33,7 +33,8 @@ extension Ledger {
         guard charge.string("status") == "succeeded" else {
             throw .invalid("charge", "Charge \(chargeID) has not succeeded and cannot be refunded.", code: "charge_not_refundable")
         }
-        if let dispute = charge.string("dispute"), objects[dispute] != nil {
+        if let dispute = charge.string("dispute").flatMap({ objects[$0] }),
+           !["won", "warning_closed"].contains(dispute.string("status") ?? "") {
             throw .invalid("charge", "Charge \(chargeID) has been charged back; refund it by accepting or closing the dispute.",
                            code: "charge_disputed")
         }
