@@ -10,11 +10,15 @@ struct FulfillmentConfig: Sendable {
     var orderTTLSeconds: Int
     /// How often the expiry sweep runs.
     var sweepIntervalMs: Int
+    /// What to do with money that arrives for an expired or canceled order: `refund` it automatically
+    /// (the default) or keep it for a person to `review`. Never fulfilled silently either way.
+    var latePaymentPolicy: String = "refund"
 
     static let variables: [(String, String)] = [
         ("CATALOG_FILE", "catalog JSON file (default: the built-in copy of Services/fulfillment/catalog.sample.json)"),
         ("ORDER_TTL_SECONDS", "unpaid orders expire this long after creation, 1 to 2592000 (default 1800)"),
         ("ORDER_SWEEP_INTERVAL_MS", "how often expired orders are looked for, 10 to 3600000 (default 15000)"),
+        ("LATE_PAYMENT_POLICY", "a payment for an expired or canceled order: refund (automatically, reason requested_by_customer; default) or review"),
     ]
 
     /// Reads and validates; the catalog file is parsed here so a bad file stops start-up (exit 78).
@@ -23,6 +27,7 @@ struct FulfillmentConfig: Sendable {
         // Seconds rather than minutes so tests can watch an order expire; production wants 30 min or more.
         let ttl = r.int("ORDER_TTL_SECONDS", default: 1800, range: 1...2_592_000)
         let interval = r.int("ORDER_SWEEP_INTERVAL_MS", default: 15_000, range: 10...3_600_000)
+        let policy = r.choice("LATE_PAYMENT_POLICY", default: "refund", choices: ["refund", "review"])
         let file = r.raw("CATALOG_FILE")
         var catalog = Catalog(entries: [])
         var bytes: [UInt8]?
@@ -43,6 +48,7 @@ struct FulfillmentConfig: Sendable {
             }
         }
         try r.finish()
-        return FulfillmentConfig(catalogFile: file, catalog: catalog, orderTTLSeconds: ttl, sweepIntervalMs: interval)
+        return FulfillmentConfig(catalogFile: file, catalog: catalog, orderTTLSeconds: ttl, sweepIntervalMs: interval,
+                                 latePaymentPolicy: policy)
     }
 }

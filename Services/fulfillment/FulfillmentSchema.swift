@@ -187,5 +187,12 @@ enum FulfillmentSchema {
             -- Minor units lost to disputes closed as lost.
             ALTER TABLE orders ADD COLUMN dispute_lost_amount INTEGER NOT NULL DEFAULT 0;
             """),
+        Migration(7, "late payments", """
+            -- A payment that arrived after the order expired or was canceled, to be refunded
+            -- (LATE_PAYMENT_POLICY=refund): the PaymentIntent, and whether payments took the request.
+            ALTER TABLE orders ADD COLUMN late_payment_intent_id TEXT;
+            ALTER TABLE orders ADD COLUMN late_refund_state TEXT CHECK (late_refund_state IN ('due', 'requested', 'refused'));
+            CREATE INDEX orders_late_refund ON orders(late_refund_state) WHERE late_refund_state = 'due';
+            """),
     ]
 }

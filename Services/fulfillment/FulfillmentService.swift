@@ -61,7 +61,8 @@ enum FulfillmentService {
                 }
                 let payment = try event.data(PaymentEvent.self)
                 let (outcome, note) = try PaymentEvents.apply(c, type: event.type, eventID: event.header.eventID, event: payment,
-                                                              outbox: outbox, traceID: event.traceID)
+                                                              outbox: outbox, traceID: event.traceID,
+                                                              latePaymentPolicy: config.latePaymentPolicy)
                 let meta: KeyValuePairs<String, String> = ["event.id": event.header.eventID, "event.type": event.type,
                                                            "stripe.event_id": payment.stripeEventID, "order.id": payment.orderID,
                                                            "outcome": outcome.rawValue, "note": note ?? ""]
@@ -77,13 +78,16 @@ enum FulfillmentService {
         }
 
         let sweeper = ExpirySweeper(database: db, outbox: outbox, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
+        let lateRefunds = LateRefunds(database: db, payments: context.client(for: "payments"), logger: logger)
         let base = context.publishingParts(outbox, router: router)
         return ServiceParts(router: base.router, checks: base.checks,
                             start: {
                                 try base.start()
                                 sweeper.start()
+                                lateRefunds.start()
                             },
                             stop: {
+                                lateRefunds.stop()
                                 sweeper.stop()
                                 base.stop()
                             })

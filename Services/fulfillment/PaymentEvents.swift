@@ -61,9 +61,10 @@ enum PaymentEvents {
     /// fulfilment record and the follow-up order events, all or nothing.
     @discardableResult
     static func apply(_ c: Connection, type: String, eventID: String, event: PaymentEvent, outbox: Outbox,
-                      traceID: String?, now: Int64 = Envelope.now()) throws -> (Outcome, String?) {
+                      traceID: String?, latePaymentPolicy: String = "review", now: Int64 = Envelope.now()) throws -> (Outcome, String?) {
         let cause = "event:" + event.stripeEventID
-        let (outcome, note) = try decide(c, type: type, event: event, cause: cause, outbox: outbox, traceID: traceID, now: now)
+        let (outcome, note) = try decide(c, type: type, event: event, cause: cause, outbox: outbox, traceID: traceID,
+                                         latePaymentPolicy: latePaymentPolicy, now: now)
         try c.execute("""
             INSERT OR IGNORE INTO payment_events(event_id, stripe_event_id, type, order_id, outcome, note, received_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -72,7 +73,7 @@ enum PaymentEvents {
     }
 
     private static func decide(_ c: Connection, type: String, event: PaymentEvent, cause: String, outbox: Outbox,
-                               traceID: String?, now: Int64) throws -> (Outcome, String?) {
+                               traceID: String?, latePaymentPolicy: String, now: Int64) throws -> (Outcome, String?) {
         guard let order = try OrderStore.load(c, event.orderID) else { return (.unknownOrder, "no such order") }
         let status = order.status
         // The order as the transitions below leave it: what OrderStore.load would read back, kept in memory
@@ -121,8 +122,14 @@ enum PaymentEvents {
                                               now: now)
                 return (.fulfilled, nil)
             case .expired, .canceled:
-                // Money arrived for an order whose stock was given back: a person decides (refund or ship).
-                return try review("paid after the order was \(status.rawValue): review for refund")
+                // Money arrived for an order whose stock was given back: never fulfilled silently. By default
+                // the late-payment refunder refunds it (LateRefunds); with review, a person decides.
+                guard latePaymentPolicy == "refund", let intent = event.paymentIntentID else {
+                    return try review("paid after the order was \(status.rawValue): review for refund")
+                }
+                try c.execute("UPDATE orders SET late_payment_intent_id = ?, late_refund_state = 'due' WHERE order_id = ?",
+                              intent, order.orderID)
+                return try review("paid after the order was \(status.rawValue): the payment is refunded automatically")
             case .fulfilled, .needsReview, .partiallyRefunded, .refunded:
                 return (.ignored, "already \(status.rawValue)")
             }

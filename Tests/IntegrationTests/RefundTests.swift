@@ -195,6 +195,41 @@ struct RefundTests {
         #expect(try stack.sold("mug") == before)
     }
 
+    @Test("a late payment (the order expired first) is refunded automatically, never fulfilled")
+    func latePaymentRefunded() throws {
+        let stack = try Self.stack(["ORDER_TTL_SECONDS": "1", "ORDER_SWEEP_INTERVAL_MS": "50"])
+        let created = try stack.create(sku: "mug")
+        let orderID = try #require(created["order_id"] as? String)
+        let intent = try #require(created["payment_intent_id"] as? String)
+        try stack.waitForStatus(orderID, "expired")
+        try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4242424242424242"])
+        try stack.waitForStatus(orderID, "refunded")
+        #expect(try Self.refundedAmount(stack, orderID) == 1200)
+        #expect(try stack.fulfilments(orderID) == 0)
+        let refunds = try Self.stripeRefunds(stack, intent)
+        #expect(refunds.count == 1)
+        #expect(refunds.first?["reason"] as? String == "requested_by_customer")
+        #expect((refunds.first?["metadata"] as? [String: String])?["refund_request"] == "late:\(orderID)")
+        let statuses = try #require(stack.order(orderID)["history"] as? [[String: Any]]).compactMap { $0["status"] as? String }
+        #expect(statuses == ["awaiting_payment", "expired", "needs_review", "refunded"])
+        #expect(try Self.orderEvents(stack, orderID) == ["order.expired", "order.needs_review", "order.refunded"])
+    }
+
+    @Test("LATE_PAYMENT_POLICY=review keeps a late payment in review, unrefunded and unfulfilled")
+    func latePaymentReviewed() throws {
+        let stack = try Self.stack(["ORDER_TTL_SECONDS": "1", "ORDER_SWEEP_INTERVAL_MS": "50", "LATE_PAYMENT_POLICY": "review"])
+        let created = try stack.create(sku: "mug")
+        let orderID = try #require(created["order_id"] as? String)
+        let intent = try #require(created["payment_intent_id"] as? String)
+        try stack.waitForStatus(orderID, "expired")
+        try stack.act("/_emulator/payment_intents/\(intent)/confirm", ["card": "4242424242424242"])
+        try stack.waitForStatus(orderID, "needs_review")
+        #expect(try stack.fulfilments(orderID) == 0)
+        #expect(try sqlite(stack.dir.file("d/fulfillment.sqlite"),
+                           "SELECT coalesce(late_refund_state, 'none') FROM orders WHERE order_id = '\(orderID)'") == ["none"])
+        #expect(try Self.stripeRefunds(stack, intent).isEmpty)
+    }
+
     @Test("kill -9 of payments between Stripe's refund answer and our commit: the retry reuses the key, one refund exists")
     func crashAfterAnswer() throws {
         let stack = try Self.stack(["PAYMENTS_FAULT": "crash_after_refund_answer"])
