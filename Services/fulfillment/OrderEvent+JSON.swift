@@ -10,8 +10,11 @@ extension OrderEvent {
         w.beginObject()
         w.key("order")
         order.write(to: &w)
+        if let latePayment { w.field("late_payment", latePayment) }
         if let paymentIntentID { w.field("payment_intent_id", paymentIntentID) }
         if let reason { w.field("reason", reason) }
+        if let refundAmount { w.field("refund_amount", Int64(refundAmount)) }
+        if let refundID { w.field("refund_id", refundID) }
         w.endObject()
         return try RawJSON(validating: w.bytes)
     }

@@ -47,10 +47,12 @@ enum RefundEvents {
             try restock(c, order.orderID)
             current = try OrderStore.load(c, order.orderID)!
         }
+        let late = try c.queryOne("SELECT late_refund_state FROM orders WHERE order_id = ?", order.orderID)?
+            .string("late_refund_state") != nil
         func publish(_ type: String, reason: String) throws {
-            try outbox.publish(in: c, type: type, key: order.orderID,
-                               data: try OrderEvent(order: current, paymentIntentID: change.paymentIntentID, reason: reason).json(),
-                               traceID: traceID, now: now)
+            let event = OrderEvent(order: current, paymentIntentID: change.paymentIntentID, reason: reason,
+                                   refundAmount: change.amount, refundID: change.refundID, latePayment: late ? true : nil)
+            try outbox.publish(in: c, type: type, key: order.orderID, data: try event.json(), traceID: traceID, now: now)
         }
         switch change.status {
         case "succeeded":

@@ -21,7 +21,7 @@ enum Notifications {
     }
 
     /// The event types that send the customer an email.
-    static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed"]
+    static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed", "order.refunded", "order.partially_refunded"]
 
     /// What one consumed order event turns into. Decodes only what that needs: nothing for an event that
     /// sends no email when no merchant webhook is configured (`order.paid`, ...), the few fields of
@@ -134,6 +134,34 @@ enum Notifications {
                 <tr><td><strong>Total</strong></td><td style="text-align:right"><strong>\(html(total))</strong></td></tr>
                 </table>
                 """
+        case "order.refunded", "order.partially_refunded":
+            let refund = Money.format(facts.refundAmount ?? 0, currency: order.currency)
+            let refunded = Money.format(facts.order.refundedAmount ?? facts.refundAmount ?? 0, currency: order.currency)
+            let full = type == "order.refunded"
+            let why = facts.latePayment == true
+                ? "Your payment arrived after order \(order.orderID) had expired, so we could not accept it and have refunded it in full."
+                : full ? "Your payment of \(total) for order \(order.orderID) has now been refunded in full."
+                       : "In all, \(refunded) of your payment of \(total) has been refunded."
+            subject = full ? "Refund for order \(order.orderID): \(refund)" : "Partial refund for order \(order.orderID): \(refund)"
+            text = """
+                Hello,
+
+                we have refunded \(refund) to you for order \(order.orderID).
+
+                \(why)
+
+                Refunds usually appear on your statement within 5 to 10 business days.
+
+                Order reference: \(order.orderID)
+
+                """
+            body = """
+                <p>Hello,</p>
+                <p>we have refunded <strong>\(html(refund))</strong> to you for order <strong>\(html(order.orderID))</strong>.</p>
+                <p>\(html(why))</p>
+                <p>Refunds usually appear on your statement within 5 to 10 business days.</p>
+                <p>Order reference: \(html(order.orderID))</p>
+                """
         default:
             return nil
         }
@@ -148,7 +176,8 @@ enum Notifications {
     static func merchantBody(eventID: String, type: String, occurredAt: Int64, event: OrderEvent) throws -> [UInt8] {
         try RawJSON(encoding: MerchantEvent(id: eventID, type: type, created: occurredAt / 1000,
                                             data: .init(object: event.order, paymentIntentID: event.paymentIntentID,
-                                                        reason: event.reason))).bytes
+                                                        reason: event.reason, refundAmount: event.refundAmount,
+                                                        refundID: event.refundID, latePayment: event.latePayment))).bytes
     }
 
     static func html(_ s: String) -> String { HTML.escape(s) }
@@ -183,19 +212,32 @@ struct MailFacts: Decodable, Sendable {
         var currency: String
         var amount: Int
         var items: [Line]
+        var refundedAmount: Int?
         enum CodingKeys: String, CodingKey {
             case email, currency, amount, items
             case orderID = "order_id"
+            case refundedAmount = "refunded_amount"
         }
     }
     var order: OrderPart
     var reason: String?
+    var refundAmount: Int?
+    var latePayment: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case order, reason
+        case refundAmount = "refund_amount"
+        case latePayment = "late_payment"
+    }
 
     init(_ event: OrderEvent) {
         let o = event.order
         order = OrderPart(orderID: o.orderID, email: o.email, currency: o.currency, amount: o.amount,
-                          items: o.items.map { Line(name: $0.name, quantity: $0.quantity, amount: $0.amount) })
+                          items: o.items.map { Line(name: $0.name, quantity: $0.quantity, amount: $0.amount) },
+                          refundedAmount: o.refundedAmount)
         reason = event.reason
+        refundAmount = event.refundAmount
+        latePayment = event.latePayment
     }
 }
 
@@ -205,7 +247,13 @@ struct MerchantEvent: Encodable, Sendable {
         var object: Order
         var paymentIntentID: String?
         var reason: String?
-        enum CodingKeys: String, CodingKey { case object, reason, paymentIntentID = "payment_intent_id" }
+        var refundAmount: Int?
+        var refundID: String?
+        var latePayment: Bool?
+        enum CodingKeys: String, CodingKey {
+            case object, reason, paymentIntentID = "payment_intent_id", refundAmount = "refund_amount", refundID = "refund_id"
+            case latePayment = "late_payment"
+        }
     }
     var id: String
     var object = "event"

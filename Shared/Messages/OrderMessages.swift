@@ -206,12 +206,24 @@ public struct OrderEvent: Codable, Sendable, Equatable {
     /// For `order.payment_failed` and `order.needs_review`: why, in words a customer or operator can read.
     public var reason: String?
 
-    public init(order: Order, paymentIntentID: String? = nil, reason: String? = nil) {
+    /// For refund events: the amount of the refund this event is about (minor units of the order's currency).
+    public var refundAmount: Int?
+    /// For refund events: the Stripe refund id.
+    public var refundID: String?
+    /// For refund events: the refund gives back a payment that arrived after the order expired or was canceled.
+    public var latePayment: Bool?
+
+    public init(order: Order, paymentIntentID: String? = nil, reason: String? = nil, refundAmount: Int? = nil,
+                refundID: String? = nil, latePayment: Bool? = nil) {
         self.order = order; self.paymentIntentID = paymentIntentID; self.reason = reason
+        self.refundAmount = refundAmount; self.refundID = refundID; self.latePayment = latePayment
     }
 
     enum CodingKeys: String, CodingKey {
         case order, reason
         case paymentIntentID = "payment_intent_id"
+        case refundAmount = "refund_amount"
+        case refundID = "refund_id"
+        case latePayment = "late_payment"
     }
 }

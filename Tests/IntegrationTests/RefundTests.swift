@@ -34,6 +34,19 @@ struct RefundTests {
         try sqlite(stack.dir.file("d/fulfillment.sqlite"), "SELECT type FROM outbox_events WHERE key = '\(orderID)' ORDER BY seq")
     }
 
+    /// The subject and decoded text part of each `.eml` the notifier wrote.
+    static func emails(_ stack: FullStack) throws -> [(subject: String, text: String)] {
+        try stack.emlFiles().map { path in
+            let eml = try String(contentsOfFile: path, encoding: .utf8)
+            let subject = eml.components(separatedBy: "\r\n").first { $0.hasPrefix("Subject: ") }.map { String($0.dropFirst(9)) } ?? ""
+            guard let start = eml.range(of: "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n") else {
+                return (subject, "")
+            }
+            let b64 = eml[start.upperBound...].prefix { $0 != "-" }.replacingOccurrences(of: "\r\n", with: "")
+            return (subject, String(decoding: Data(base64Encoded: b64) ?? Data(), as: UTF8.self))
+        }
+    }
+
     /// Stripe's refunds of a PaymentIntent, as the stand-in lists them.
     static func stripeRefunds(_ stack: FullStack, _ intent: String) throws -> [[String: Any]] {
         try stack.emulator.stripe("GET", "/v1/refunds", [("payment_intent", intent), ("limit", "100")]).json["data"] as? [[String: Any]] ?? []
@@ -69,6 +82,17 @@ struct RefundTests {
         let events = try Self.orderEvents(stack, orderID)
         #expect(events.filter { $0 == "order.partially_refunded" }.count == 1)
         #expect(events.filter { $0 == "order.refunded" }.count == 1)
+
+        // The customer is told each time: the amount and currency, partial or full.
+        try waitUntil("three emails (confirmation, partial refund, refund)") { stack.emlFiles().count == 3 }
+        let mails = try Self.emails(stack)
+        let partial = try #require(mails.first { $0.subject.hasPrefix("Partial refund") })
+        #expect(partial.subject == "Partial refund for order \(orderID): $10.00")
+        #expect(partial.text.contains("we have refunded $10.00 to you"))
+        #expect(partial.text.contains("In all, $10.00 of your payment of $24.00 has been refunded."))
+        let full = try #require(mails.first { $0.subject.hasPrefix("Refund for") })
+        #expect(full.subject == "Refund for order \(orderID): $14.00")
+        #expect(full.text.contains("has now been refunded in full"))
     }
 
     @Test("an over-refund is refused with Stripe's reason and the books do not move")
@@ -213,6 +237,10 @@ struct RefundTests {
         let statuses = try #require(stack.order(orderID)["history"] as? [[String: Any]]).compactMap { $0["status"] as? String }
         #expect(statuses == ["awaiting_payment", "expired", "needs_review", "refunded"])
         #expect(try Self.orderEvents(stack, orderID) == ["order.expired", "order.needs_review", "order.refunded"])
+        try waitUntil("the late-payment refund email") { try Self.emails(stack).contains { $0.subject.hasPrefix("Refund for") } }
+        let mail = try #require(Self.emails(stack).first { $0.subject.hasPrefix("Refund for") })
+        #expect(mail.text.contains("we have refunded $12.00 to you"))
+        #expect(mail.text.contains("Your payment arrived after order \(orderID) had expired"))
     }
 
     @Test("LATE_PAYMENT_POLICY=review keeps a late payment in review, unrefunded and unfulfilled")
