@@ -18,7 +18,7 @@ enum FulfillmentService {
         emits: Subscriptions.table.emitted(by: "fulfillment"),
         consumes: Subscriptions.table.consumed(by: "fulfillment"),
         variables: FulfillmentConfig.variables,
-        commands: [.events, FulfillmentCommands.catalog])
+        commands: [.events, FulfillmentCommands.catalog, FulfillmentCommands.orders])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
         let config = try FulfillmentConfig.read()
@@ -77,8 +77,13 @@ enum FulfillmentService {
             }
         }
 
-        let sweeper = ExpirySweeper(database: db, outbox: outbox, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
-        let lateRefunds = LateRefunds(database: db, payments: context.client(for: "payments"), logger: logger)
+        let paymentsClient = context.client(for: "payments")
+        let cancellation = Cancellation(database: db, outbox: outbox, payments: paymentsClient, logger: logger)
+        router.on(OrderMessages.cancel, CancelOrderRequest.self) { request, body in
+            try await cancellation.cancel(body, traceID: request.traceID)
+        }
+        let sweeper = ExpirySweeper(cancellation: cancellation, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
+        let lateRefunds = LateRefunds(database: db, payments: paymentsClient, logger: logger)
         let base = context.publishingParts(outbox, router: router)
         return ServiceParts(router: base.router, checks: base.checks,
                             start: {
@@ -99,6 +104,7 @@ enum FulfillmentService {
 
 /// The request handlers: plain functions from request to reply, callable without a socket.
 struct Handlers: Sendable {
+    static let checkoutMinimumTTLSeconds = 32 * 60
     let database: Database
     let outbox: Outbox
     let config: FulfillmentConfig
@@ -118,7 +124,9 @@ struct Handlers: Sendable {
 
     func create(_ request: CreateOrderRequest, traceID: String?) async throws -> Order {
         try OrderStore.validate(request)
-        let ttl = config.orderTTLSeconds
+        // A Checkout Session lives at least 30 minutes at Stripe and its expires_at is the order's expiry,
+        // so that flow's orders get at least 32 (the margin covers the request reaching Stripe).
+        let ttl = request.flow == .checkoutSession ? max(config.orderTTLSeconds, Self.checkoutMinimumTTLSeconds) : config.orderTTLSeconds
         return try await database.write { c in
             try OrderStore.create(c, request, cause: "request:" + (traceID ?? "unknown"), ttlSeconds: ttl, now: Envelope.now())
         }
@@ -132,17 +140,16 @@ struct Handlers: Sendable {
     }
 }
 
-/// Periodically expires unpaid orders past their deadline (`ORDER_SWEEP_INTERVAL_MS`).
+/// Periodically expires unpaid orders past their deadline (`ORDER_SWEEP_INTERVAL_MS`), each only after
+/// payments made its payment unpayable at Stripe (``Cancellation``).
 final class ExpirySweeper: Sendable {
-    private let database: Database
-    private let outbox: Outbox
+    private let cancellation: Cancellation
     private let interval: Duration
     private let logger: Logger
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(database: Database, outbox: Outbox, interval: Duration, logger: Logger) {
-        self.database = database
-        self.outbox = outbox
+    init(cancellation: Cancellation, interval: Duration, logger: Logger) {
+        self.cancellation = cancellation
         self.interval = interval
         self.logger = logger
     }
@@ -150,15 +157,10 @@ final class ExpirySweeper: Sendable {
     func start() {
         let t = Task { [self] in
             while !Task.isCancelled {
-                do {
-                    let n = try await database.write { [outbox] c in try PaymentEvents.sweepExpired(c, outbox: outbox, now: Envelope.now()) }
-                    if n > 0 {
-                        outbox.wake()
-                        logger.info("expired unpaid orders", ["orders": String(n)])
-                        if n >= 500 { continue }  // more are due: go again at once
-                    }
-                } catch {
-                    logger.error("expiry sweep failed; will retry", ["error": "\(error)"])
+                let n = await cancellation.sweep()
+                if n > 0 {
+                    logger.info("expired unpaid orders", ["orders": String(n)])
+                    if n >= 100 { continue }  // more may be due: go again at once
                 }
                 try? await Task.sleep(for: interval)
             }

@@ -153,6 +153,7 @@ enum PaymentEvents {
             }
             try move(to: .canceled)
             try OrderStore.releaseReservation(c, order.orderID)
+            try publish("order.canceled", reason: "the payment was canceled")
             return (.canceled, nil)
         case .expired:
             guard [.awaitingPayment, .processing, .paymentFailed].contains(status) else {
@@ -165,22 +166,5 @@ enum PaymentEvents {
         case .none:
             return (.ignored, "no status change for this event")
         }
-    }
-
-    /// Expires orders left awaiting payment (or failed and not retried) past their deadline: status,
-    /// released stock and `order.expired`, one transaction. Returns how many.
-    static func sweepExpired(_ c: Connection, outbox: Outbox, now: Int64, limit: Int = 500) throws -> Int {
-        let due = try c.query("""
-            SELECT order_id FROM orders WHERE status IN ('awaiting_payment', 'payment_failed') AND expires_at <= ?
-            ORDER BY expires_at LIMIT ?
-            """, now, limit).compactMap { $0.string("order_id") }
-        for orderID in due {
-            try OrderStore.transition(c, orderID, to: .expired, cause: "expiry", note: nil, now: now)
-            try OrderStore.releaseReservation(c, orderID)
-            let snapshot = try OrderStore.load(c, orderID)!
-            try outbox.publish(in: c, type: "order.expired", key: orderID,
-                               data: try OrderEvent(order: snapshot, reason: "not paid in time").json(), now: now)
-        }
-        return due.count
     }
 }

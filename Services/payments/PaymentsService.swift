@@ -53,6 +53,8 @@ enum PaymentsService {
             try await verification.verifyCheckoutSession(r, traceID: request.traceID)
         }
         router.on(PaymentMessages.refund, RefundRequest.self) { _, r in try await books.refund(r) }
+        let cancellation = PaymentCancellation(stripe: stripe, database: database, logger: logger)
+        router.on(PaymentMessages.cancelPayment, CancelPaymentRequest.self) { _, r in try await cancellation.cancel(r) }
         // Answered from the database writer's thread the moment the event is durable (no task hop).
         router.onDeferred(PaymentMessages.webhook, WebhookRequest.self) { request, r, completion in
             intake.receive(r, traceID: request.traceID, completion: completion)

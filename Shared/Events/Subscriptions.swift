@@ -55,6 +55,7 @@ public enum Subscriptions {
     public static let orderEvents: Set<String> = [
         "order.paid", "order.fulfilled", "order.payment_failed", "order.expired", "order.needs_review",
         "order.refunded", "order.partially_refunded", "order.refund_failed", "order.disputed", "order.dispute_closed",
+        "order.canceled",
     ]
 
     public static let table = SubscriptionTable([

@@ -150,3 +150,52 @@ public struct DisputeChange: Codable, Sendable, Equatable {
         case fundsReinstated = "funds_reinstated"
     }
 }
+
+extension PaymentMessages {
+    /// Make an order's payment unpayable at Stripe before the order is canceled or expired (request
+    /// `CancelPaymentRequest`, answer `CancelPaymentReply`).
+    public static let cancelPayment = "payments.cancel_payment"
+}
+
+/// `payments.cancel_payment`: cancel every PaymentIntent, expire every Checkout Session and void every
+/// invoice of the order.
+public struct CancelPaymentRequest: Codable, Sendable, Equatable {
+    public var orderID: String
+    /// Stripe's `cancellation_reason` for PaymentIntents: `abandoned` (expiry) or `requested_by_customer`.
+    public var reason: String
+
+    public init(orderID: String, reason: String) { self.orderID = orderID; self.reason = reason }
+
+    enum CodingKeys: String, CodingKey {
+        case reason
+        case orderID = "order_id"
+    }
+}
+
+/// What Stripe said: `canceled` (nothing can be paid any more; also when no payment was ever created),
+/// `paid` (a payment already succeeded: the order is paid, not canceled) or `processing` (a payment is on
+/// its way and cannot be stopped).
+public struct CancelPaymentReply: Codable, Sendable, Equatable {
+    public var outcome: String
+    public var paymentIntentID: String?
+
+    public init(outcome: String, paymentIntentID: String? = nil) { self.outcome = outcome; self.paymentIntentID = paymentIntentID }
+
+    enum CodingKeys: String, CodingKey {
+        case outcome
+        case paymentIntentID = "payment_intent_id"
+    }
+}
+
+extension OrderMessages {
+    /// Cancel an unpaid order: payments first makes its payment unpayable at Stripe, then the stock is
+    /// released (request `CancelOrderRequest`, answer `Order`).
+    public static let cancel = "orders.cancel"
+}
+
+/// `orders.cancel`.
+public struct CancelOrderRequest: Codable, Sendable, Equatable {
+    public var orderID: String
+    public init(orderID: String) { self.orderID = orderID }
+    enum CodingKeys: String, CodingKey { case orderID = "order_id" }
+}

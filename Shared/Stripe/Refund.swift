@@ -134,3 +134,17 @@ extension StripeClient {
         try await get("/v1/charges/\(Self.segment(id))")
     }
 }
+
+extension StripeClient {
+    /// `POST /v1/payment_intents/{id}/cancel` with `cancellation_reason` (`duplicate`, `fraudulent`,
+    /// `requested_by_customer`, `abandoned`).
+    public func cancelPaymentIntent(_ id: String, reason: String, idempotencyKey: String) async throws(StripeError) -> PaymentIntent {
+        try await post("/v1/payment_intents/\(Self.segment(id))/cancel", ["cancellation_reason": .string(reason)],
+                       idempotencyKey: idempotencyKey)
+    }
+
+    /// `POST /v1/invoices/{id}/void`: a finalized invoice that must not be paid any more.
+    public func voidInvoice(_ id: String, idempotencyKey: String) async throws(StripeError) -> Invoice {
+        try await post("/v1/invoices/\(Self.segment(id))/void", FormParams(), idempotencyKey: idempotencyKey)
+    }
+}
