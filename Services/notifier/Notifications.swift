@@ -21,7 +21,8 @@ enum Notifications {
     }
 
     /// The event types that send the customer an email.
-    static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed", "order.refunded", "order.partially_refunded"]
+    static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed", "order.refunded", "order.partially_refunded",
+                                          "order.canceled"]
 
     /// What one consumed order event turns into. Decodes only what that needs: nothing for an event that
     /// sends no email when no merchant webhook is configured (`order.paid`, ...), the few fields of
@@ -160,6 +161,27 @@ enum Notifications {
                 <p>we have refunded <strong>\(html(refund))</strong> to you for order <strong>\(html(order.orderID))</strong>.</p>
                 <p>\(html(why))</p>
                 <p>Refunds usually appear on your statement within 5 to 10 business days.</p>
+                <p>Order reference: \(html(order.orderID))</p>
+                """
+        case "order.canceled":
+            subject = "Order \(order.orderID) is canceled"
+            text = """
+                Hello,
+
+                your order \(order.orderID) of \(total) is canceled. Its payment can no longer be made and you have not been charged.
+
+                \(textLines.joined(separator: "\n"))
+
+                Order reference: \(order.orderID)
+
+                """
+            body = """
+                <p>Hello,</p>
+                <p>your order <strong>\(html(order.orderID))</strong> of <strong>\(html(total))</strong> is canceled. \
+                Its payment can no longer be made and you have not been charged.</p>
+                <table>
+                \(htmlRows)
+                </table>
                 <p>Order reference: \(html(order.orderID))</p>
                 """
         default:

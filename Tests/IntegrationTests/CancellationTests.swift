@@ -34,6 +34,10 @@ struct CancellationTests {
         #expect(pay.status == 400)
         try waitUntil("order.canceled") { try RefundTests.orderEvents(stack, orderID).contains("order.canceled") }
         #expect(try RefundTests.orderEvents(stack, orderID).filter { $0 == "order.canceled" }.count == 1)
+        try waitUntil("the cancellation email") { try RefundTests.emails(stack).contains { $0.subject == "Order \(orderID) is canceled" } }
+        let mail = try #require(RefundTests.emails(stack).first { $0.subject == "Order \(orderID) is canceled" })
+        #expect(mail.text.contains("of $24.00 is canceled"))
+        #expect(mail.text.contains("you have not been charged"))
         // A second cancel is refused: the order is no longer unpaid.
         let again = try Self.cancel(stack, orderID)
         #expect(again.status == 1)
