@@ -28,12 +28,14 @@ final class LateRefunds: Sendable {
 
     /// One round: asks payments for every due late refund. Returns how many payments took.
     func runOnce() async -> Int {
-        let due: [String] = (try? await database.read { c in
-            try c.query("SELECT order_id FROM orders WHERE late_refund_state = 'due' LIMIT 100").compactMap { $0.string("order_id") }
+        let due: [(String, String?)] = (try? await database.read { c in
+            try c.query("SELECT order_id, late_payment_intent_id FROM orders WHERE late_refund_state = 'due' LIMIT 100")
+                .compactMap { row in row.string("order_id").map { ($0, row.string("late_payment_intent_id")) } }
         }) ?? []
         var taken = 0
-        for orderID in due {
-            let request = RefundRequest(orderID: orderID, reason: "requested_by_customer", requestID: "late:\(orderID)")
+        for (orderID, intentID) in due {
+            let request = RefundRequest(orderID: orderID, reason: "requested_by_customer", requestID: "late:\(orderID)",
+                                        paymentIntentID: intentID)
             do throws(ClientError) {
                 let reply: RefundReply = try await payments.call(PaymentMessages.refund, request, deadline: .seconds(60))
                 try? await database.write { c in

@@ -59,7 +59,12 @@ struct RefundBooks: Sendable {
             return try await send(requestID: requestID, orderID: r.orderID, paymentIntentID: known.paymentIntentID,
                                   amount: r.amount, reason: known.reason, stripe: stripe)
         }
-        let paymentIntentID = try await paidIntent(of: r.orderID, stripe: stripe)
+        let paymentIntentID: String
+        if let named = r.paymentIntentID {
+            paymentIntentID = try await namedIntent(named, of: r.orderID, stripe: stripe)
+        } else {
+            paymentIntentID = try await paidIntent(of: r.orderID, stripe: stripe)
+        }
         do {
             try await database.write { c in
                 _ = try c.execute("""
@@ -130,6 +135,23 @@ struct RefundBooks: Sendable {
             }
         }
         throw .unprocessable("order \(orderID) has no succeeded payment to refund", reason: "order_not_paid")
+    }
+
+    /// A PaymentIntent named by the caller: it must have succeeded and belong to the order (our payment
+    /// records, or its own `metadata.order_id`).
+    private func namedIntent(_ id: String, of orderID: String, stripe: StripeClient) async throws(WireError) -> String {
+        let intent: PaymentIntent
+        do { intent = try await stripe.retrievePaymentIntent(id) } catch { throw WireError.from(error) }
+        let recorded = (try? await database.read { c in
+            try c.queryOne("SELECT order_id FROM payments WHERE payment_intent_id = ?", id)?.string("order_id")
+        }) ?? nil
+        guard intent.metadata["order_id"] == orderID || recorded == orderID else {
+            throw .invalidArgument("payment_intent_id: \(id) does not belong to order \(orderID)")
+        }
+        guard intent.status == "succeeded" else {
+            throw .unprocessable("PaymentIntent \(id) has not succeeded; nothing to refund", reason: "order_not_paid")
+        }
+        return id
     }
 
     /// Calls Stripe for a recorded request and records its answer (or its refusal).

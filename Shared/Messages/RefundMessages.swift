@@ -23,15 +23,21 @@ public struct RefundRequest: Codable, Sendable, Equatable {
     /// Our own id of this refund request; the Stripe idempotency key derives from it. A caller that
     /// retries passes the same id; nil: payments makes one.
     public var requestID: String?
+    /// The PaymentIntent to refund, when it is not the one payments recorded for the order (a late
+    /// payment through another PaymentIntent); it must carry the order in `metadata.order_id`.
+    public var paymentIntentID: String?
 
-    public init(orderID: String, amount: Int? = nil, reason: String? = nil, restock: Bool = false, requestID: String? = nil) {
+    public init(orderID: String, amount: Int? = nil, reason: String? = nil, restock: Bool = false, requestID: String? = nil,
+                paymentIntentID: String? = nil) {
         self.orderID = orderID; self.amount = amount; self.reason = reason; self.restock = restock; self.requestID = requestID
+        self.paymentIntentID = paymentIntentID
     }
 
     enum CodingKeys: String, CodingKey {
         case amount, reason, restock
         case orderID = "order_id"
         case requestID = "request_id"
+        case paymentIntentID = "payment_intent_id"
     }
 }
 
