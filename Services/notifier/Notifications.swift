@@ -1,3 +1,4 @@
+import Foundation
 import Events
 import HTTP
 import Messages
@@ -20,6 +21,11 @@ enum Notifications {
         var payload: [UInt8]
     }
 
+    /// Whether `type` sends an email: to the customer (``emailTypes``), or a dispute alert to the merchant.
+    static func sendsEmail(_ type: String, config: NotifierConfig) -> Bool {
+        emailTypes.contains(type) || (type == "order.disputed" && config.merchantEmail != nil)
+    }
+
     /// The event types that send the customer an email.
     static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed", "order.refunded", "order.partially_refunded",
                                           "order.canceled"]
@@ -34,7 +40,7 @@ enum Notifications {
             return try plan(eventID: header.eventID, type: event.type, occurredAt: header.occurredAt, facts: MailFacts(full),
                             full: full, config: config)
         }
-        guard emailTypes.contains(event.type) else { return [] }
+        guard sendsEmail(event.type, config: config) else { return [] }
         return try plan(eventID: header.eventID, type: event.type, occurredAt: header.occurredAt,
                         facts: try event.data(MailFacts.self), full: nil, config: config)
     }
@@ -46,7 +52,7 @@ enum Notifications {
         let order = facts.order
         if let mail = email(eventID: eventID, type: type, occurredAt: occurredAt, facts: facts, config: config) {
             out.append(Planned(eventID: eventID, channel: "email", eventType: type, orderID: order.orderID,
-                               recipient: order.email, payload: mail.render()))
+                               recipient: mail.to.address, payload: mail.render()))
         }
         if let url = config.webhookURL, let full {
             out.append(Planned(eventID: eventID, channel: "webhook", eventType: type, orderID: order.orderID, recipient: url,
@@ -73,8 +79,9 @@ enum Notifications {
 
     /// The customer email for `type`, or nil when this event type sends none.
     static func email(eventID: String, type: String, occurredAt: Int64, facts: MailFacts, config: NotifierConfig) -> MailMessage? {
-        guard emailTypes.contains(type) else { return nil }
+        guard sendsEmail(type, config: config) else { return nil }
         let order = facts.order
+        if type == "order.disputed" { return disputeAlert(eventID: eventID, occurredAt: occurredAt, facts: facts, config: config) }
         guard let to = MailAddress.parse(order.email) else { return nil }
         let total = Money.format(order.amount, currency: order.currency)
         let textLines = order.items.map { "  \($0.quantity) × \($0.name)  \(Money.format($0.amount, currency: order.currency))" }
@@ -193,6 +200,36 @@ enum Notifications {
                            messageID: messageID(eventID: eventID, channel: "email", from: config.from), date: occurredAt)
     }
 
+    /// The merchant's alert of a dispute (`MERCHANT_EMAIL`): amount, reason and the evidence deadline.
+    static func disputeAlert(eventID: String, occurredAt: Int64, facts: MailFacts, config: NotifierConfig) -> MailMessage? {
+        guard let to = config.merchantEmail, let dispute = facts.order.dispute else { return nil }
+        let order = facts.order
+        let amount = Money.format(dispute.amount, currency: dispute.currency)
+        let due = dispute.dueBy.map { Date(timeIntervalSince1970: TimeInterval($0)).ISO8601Format() }
+        let deadline = due.map { "Evidence is due by \($0) (UTC); answer in the Stripe Dashboard before then or the dispute is lost." }
+            ?? "No response is possible for this dispute."
+        let subject = "Dispute on order \(order.orderID): \(amount), respond by \(due ?? "-")"
+        let text = """
+            A customer's bank disputed the payment of order \(order.orderID).
+
+            Amount: \(amount)
+            Reason: \(dispute.reason ?? "unknown")
+            Dispute: \(dispute.disputeID)
+
+            \(deadline)
+
+            """
+        let body = """
+            <p>A customer's bank disputed the payment of order <strong>\(html(order.orderID))</strong>.</p>
+            <p>Amount: <strong>\(html(amount))</strong><br>Reason: \(html(dispute.reason ?? "unknown"))<br>Dispute: \(html(dispute.disputeID))</p>
+            <p>\(html(deadline))</p>
+            """
+        let page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(html(subject))</title></head><body>\n"
+            + body + "\n</body></html>\n"
+        return MailMessage(from: config.from, to: to, subject: subject, text: text, html: page,
+                           messageID: messageID(eventID: eventID, channel: "email", from: config.from), date: occurredAt)
+    }
+
     /// The JSON posted to the merchant, shaped like a Stripe event so merchants can reuse their code:
     /// `{"id","object":"event","type","created","data":{"object":<Order>,"payment_intent_id"?,"reason"?}}`.
     static func merchantBody(eventID: String, type: String, occurredAt: Int64, event: OrderEvent) throws -> [UInt8] {
@@ -235,10 +272,23 @@ struct MailFacts: Decodable, Sendable {
         var amount: Int
         var items: [Line]
         var refundedAmount: Int?
+        var dispute: DisputePart?
         enum CodingKeys: String, CodingKey {
-            case email, currency, amount, items
+            case email, currency, amount, items, dispute
             case orderID = "order_id"
             case refundedAmount = "refunded_amount"
+        }
+    }
+    struct DisputePart: Decodable, Sendable {
+        var disputeID: String
+        var amount: Int
+        var currency: String
+        var reason: String?
+        var dueBy: Int64?
+        enum CodingKeys: String, CodingKey {
+            case amount, currency, reason
+            case disputeID = "dispute_id"
+            case dueBy = "due_by"
         }
     }
     var order: OrderPart
@@ -256,7 +306,9 @@ struct MailFacts: Decodable, Sendable {
         let o = event.order
         order = OrderPart(orderID: o.orderID, email: o.email, currency: o.currency, amount: o.amount,
                           items: o.items.map { Line(name: $0.name, quantity: $0.quantity, amount: $0.amount) },
-                          refundedAmount: o.refundedAmount)
+                          refundedAmount: o.refundedAmount,
+                          dispute: o.dispute.map { DisputePart(disputeID: $0.disputeID, amount: $0.amount, currency: $0.currency,
+                                                               reason: $0.reason, dueBy: $0.dueBy) })
         reason = event.reason
         refundAmount = event.refundAmount
         latePayment = event.latePayment
