@@ -39,6 +39,17 @@ public struct RefundRequest: Codable, Sendable, Equatable {
         case requestID = "request_id"
         case paymentIntentID = "payment_intent_id"
     }
+
+    /// `restock` may be left out (false).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        orderID = try c.decode(String.self, forKey: .orderID)
+        amount = try c.decodeIfPresent(Int.self, forKey: .amount)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        restock = try c.decodeIfPresent(Bool.self, forKey: .restock) ?? false
+        requestID = try c.decodeIfPresent(String.self, forKey: .requestID)
+        paymentIntentID = try c.decodeIfPresent(String.self, forKey: .paymentIntentID)
+    }
 }
 
 /// The refund Stripe made for a `RefundRequest`, and the order's refund books after it.
