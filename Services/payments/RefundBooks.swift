@@ -178,7 +178,9 @@ struct RefundBooks: Sendable {
             }
             logger.warn("refund call failed; the request stays open and is retried", ["refund.request": requestID,
                                                                                       "stripe.error": error.description])
-            throw WireError.from(error)
+            var wire = WireError.from(error)
+            wire.message += "; refund request \(requestID) stays open: payments sends it again (same idempotency key) within a few minutes"
+            throw wire
         }
         if FaultInjection.crashAfterRefundAnswer {
             // Test hook (see FaultInjection): die as if killed between Stripe's answer and our commit.
@@ -218,13 +220,18 @@ struct RefundBooks: Sendable {
         }
     }
 
-    /// Requests left `requested` by a crash or a failed call: sent again with their own key.
-    func resumeOpenRequests() async {
+    /// Requests left `requested` by a crash or a failed call (older than `olderThanMs`): sent again with
+    /// their own key, so Stripe answers with the refund it made, if it made one.
+    func resumeOpenRequests(olderThanMs: Int64 = 0) async {
         guard let stripe else { return }
         let open: [(String, String, String, Int?, String?)]
+        let before = Envelope.now() - olderThanMs
         do {
             open = try await database.read { c in
-                try c.query("SELECT request_id, order_id, payment_intent_id, amount, reason FROM refund_requests WHERE state = 'requested'")
+                try c.query("""
+                    SELECT request_id, order_id, payment_intent_id, amount, reason FROM refund_requests
+                    WHERE state = 'requested' AND updated_at <= ?
+                    """, before)
                     .map { ($0.string("request_id") ?? "", $0.string("order_id") ?? "", $0.string("payment_intent_id") ?? "",
                             $0.int("amount").map { Int($0) }, $0.string("reason")) }
             }
@@ -381,7 +388,13 @@ struct RefundBooks: Sendable {
     func run() async {
         var seen = waker.current
         await resumeOpenRequests()
+        var lastResume = ContinuousClock.now
         while !Task.isCancelled {
+            // A request whose Stripe call failed (Stripe down) is retried here, with its own key.
+            if ContinuousClock.now - lastResume > .seconds(30) {
+                await resumeOpenRequests(olderThanMs: 60_000)
+                lastResume = ContinuousClock.now
+            }
             let due: [String] = (try? await database.read { c in
                 try c.query("SELECT payment_intent_id FROM refund_sync WHERE due_at <= ? ORDER BY due_at LIMIT 50", Envelope.now())
                     .compactMap { $0.string("payment_intent_id") }
