@@ -152,4 +152,105 @@ struct CancellationTests {
             }
         }
     }
+
+    /// How each flow is paid in the browser, and whether Stripe holds the money.
+    struct Flow: Sendable, CustomTestStringConvertible {
+        var path: String
+        var idField: String
+        var testDescription: String { path }
+    }
+
+    @Test("each flow: the customer pays while the shop cancels, at once: paid and fulfilled, or canceled and unpayable, never both",
+          arguments: [Flow(path: "/api/orders", idField: "payment_intent_id"),
+                      Flow(path: "/api/checkout/sessions", idField: "session_id"),
+                      Flow(path: "/api/invoices", idField: "invoice_id")])
+    func raceEachFlow(flow: Flow) throws {
+        let stack = try RefundTests.stack()
+        var orders: [(String, String)] = []
+        for _ in 0..<6 {
+            let created = try stack.create(flow.path, sku: "sticker")
+            orders.append((try #require(created["order_id"] as? String), try #require(created[flow.idField] as? String)))
+        }
+        let pairs = orders
+        let pay: @Sendable (String) throws -> Void = { id in
+            switch flow.idField {
+            case "session_id": _ = try stack.emulator.helper("POST", "/_emulator/checkout/sessions/\(id)/complete", json: ["card": "4242424242424242"])
+            case "invoice_id": _ = try stack.emulator.helper("POST", "/_emulator/invoices/\(id)/pay", json: ["card": "4242424242424242"])
+            default: _ = try stack.emulator.helper("POST", "/_emulator/payment_intents/\(id)/confirm", json: ["card": "4242424242424242"])
+            }
+        }
+        let exits = ThreadResults<Int32>(pairs.count * 2)
+        DispatchQueue.concurrentPerform(iterations: pairs.count * 2) { i in
+            let (orderID, id) = pairs[i / 2]
+            if i % 2 == 0 {
+                exits.set(i, Result { try Self.cancel(stack, orderID).status })
+            } else {
+                exits.set(i, Result { try pay(id); return 0 })
+            }
+        }
+        let statuses = try exits.values()
+        print("\(flow.path) race: cancel exits \(statuses.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))")
+        for (n, (orderID, id)) in pairs.enumerated() {
+            let paid: Bool
+            switch flow.idField {
+            case "session_id": paid = try stack.emulator.stripe("GET", "/v1/checkout/sessions/\(id)").json["payment_status"] as? String == "paid"
+            case "invoice_id": paid = try stack.emulator.stripe("GET", "/v1/invoices/\(id)").json["status"] as? String == "paid"
+            default: paid = try stack.emulator.stripe("GET", "/v1/payment_intents/\(id)").json["status"] as? String == "succeeded"
+            }
+            if paid {
+                try stack.waitForStatus(orderID, "fulfilled")
+                #expect(statuses[n * 2] == 1, "the cancel of a paid order must be refused")
+                #expect(try stack.fulfilments(orderID) == 1)
+            } else {
+                #expect(statuses[n * 2] == 0)
+                #expect(["canceled", "expired"].contains(try stack.status(orderID)))
+                #expect(try stack.fulfilments(orderID) == 0)
+                // And it stays unpayable.
+                #expect(throws: (any Error).self) { try Self.payOrThrow(stack, flow, id) }
+            }
+        }
+    }
+
+    /// Pays and throws unless Stripe took the money.
+    static func payOrThrow(_ stack: FullStack, _ flow: Flow, _ id: String) throws {
+        let r: StripeEmulatorProcess.Response
+        switch flow.idField {
+        case "session_id": r = try stack.emulator.helper("POST", "/_emulator/checkout/sessions/\(id)/complete", json: ["card": "4242424242424242"])
+        case "invoice_id": r = try stack.emulator.helper("POST", "/_emulator/invoices/\(id)/pay", json: ["card": "4242424242424242"])
+        default: r = try stack.emulator.helper("POST", "/_emulator/payment_intents/\(id)/confirm", json: ["card": "4242424242424242"])
+        }
+        guard r.status == 200, r.json["outcome"] as? String == "succeeded" else { throw ServiceFailure("not paid: \(r.status)") }
+    }
+
+    @Test("the expiry sweep races payments made around the deadline: each order paid and fulfilled, or expired and unpayable")
+    func sweepRace() throws {
+        let stack = try RefundTests.stack(["ORDER_TTL_SECONDS": "1", "ORDER_SWEEP_INTERVAL_MS": "20"])
+        var orders: [(String, String)] = []
+        for _ in 0..<10 {
+            let created = try stack.create(sku: "sticker")
+            orders.append((try #require(created["order_id"] as? String), try #require(created["payment_intent_id"] as? String)))
+        }
+        let pairs = orders
+        // Payments spread over 0.5 s to 1.5 s, across the orders' 1 s deadline (deliberate timing, not a wait).
+        DispatchQueue.concurrentPerform(iterations: pairs.count) { i in
+            usleep(useconds_t(500_000 + i * 100_000))
+            _ = try? stack.emulator.helper("POST", "/_emulator/payment_intents/\(pairs[i].1)/confirm", json: ["card": "4242424242424242"])
+        }
+        var outcomes: [String: Int] = [:]
+        for (orderID, intent) in pairs {
+            try waitUntil("order \(orderID) settled") { ["fulfilled", "expired"].contains(try stack.status(orderID)) }
+            let piStatus = try stack.emulator.stripe("GET", "/v1/payment_intents/\(intent)").json["status"] as? String
+            outcomes[piStatus ?? "?", default: 0] += 1
+            if piStatus == "succeeded" {
+                try stack.waitForStatus(orderID, "fulfilled")
+                #expect(try stack.fulfilments(orderID) == 1)
+            } else {
+                #expect(piStatus == "canceled")
+                #expect(try stack.status(orderID) == "expired")
+                #expect(try stack.fulfilments(orderID) == 0)
+            }
+        }
+        print("sweep race outcomes (PaymentIntent status: orders): \(outcomes)")
+        #expect(try RefundTests.stripeRefunds(stack, pairs[0].1).isEmpty, "no money kept for an expired order, and none to give back")
+    }
 }
