@@ -519,6 +519,23 @@ if [[ -n "$IMAGE_OK" ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# The browser's path in the dev profile: the pages load the stand-in's emulated Stripe.js from its
+# published loopback port, and their policy allows exactly that origin.
+# ---------------------------------------------------------------------------------------------
+if [[ -n "$UP_OK" && -n "$EMU_OK" ]]; then
+    begin "pages load the stand-in's Stripe.js from its published port (dev profile)"
+    problems=""
+    page_headers="$(curl -sS --noproxy '*' --max-time 15 -D - -o "$WORK/checkout.html" "$GW/checkout?order_id=ord_x" 2>&1)" || problems+=" page(unreachable)"
+    grep -qF "<script src=\"$EMU/js.stripe.com/v3/\"></script>" "$WORK/checkout.html" 2>/dev/null || problems+=" page(no script tag for $EMU)"
+    grep -qiE "^content-security-policy:.*script-src 'self' $EMU;" <<<"$page_headers" || problems+=" page(CSP does not allow $EMU)"
+    http GET "$EMU/js.stripe.com/v3/"
+    [[ "$HTTP_STATUS" == 200 && "$HTTP_BODY" == *confirmPayment* ]] || problems+=" stripe.js(HTTP $HTTP_STATUS)"
+    http GET "$EMU/elements/payment-element.html"
+    [[ "$HTTP_STATUS" == 200 && "$HTTP_BODY" == *'name="number"'* ]] || problems+=" payment-element(HTTP $HTTP_STATUS)"
+    if [[ -z "$problems" ]]; then pass "$EMU/js.stripe.com/v3/"; else fail "$problems"; fi
+fi
+
+# ---------------------------------------------------------------------------------------------
 # 9-12. A real order: create, pay through the stand-in, fulfilled, email written.
 # ---------------------------------------------------------------------------------------------
 ORDERS=()          # "order_id email" of every order that reached fulfilled

@@ -19,7 +19,7 @@ enum FulfillmentService {
         emits: Subscriptions.table.emitted(by: "fulfillment"),
         consumes: Subscriptions.table.consumed(by: "fulfillment"),
         variables: FulfillmentConfig.variables,
-        commands: [.events, FulfillmentCommands.catalog],
+        commands: [.events, FulfillmentCommands.catalog, FulfillmentCommands.orders],
         retention: [.deliveredOutbox, .inbox])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
@@ -43,9 +43,28 @@ enum FulfillmentService {
         let inbox = Inbox(database: db, outbox: outbox)
         for type in Subscriptions.table.consumed(by: "fulfillment") {
             inbox.consume(type, into: &router) { c, event in
+                if event.type == BookEvents.refundChanged {
+                    let change = try event.data(RefundChange.self)
+                    let (outcome, note) = try RefundEvents.apply(c, eventID: event.header.eventID, change: change, outbox: outbox,
+                                                                 traceID: event.traceID)
+                    logger.info("refund change applied", ["event.id": event.header.eventID, "order.id": change.orderID,
+                                                          "stripe.refund": change.refundID, "refund.status": change.status,
+                                                          "outcome": outcome, "note": note ?? ""])
+                    return
+                }
+                if event.type == BookEvents.disputeChanged {
+                    let change = try event.data(DisputeChange.self)
+                    let (outcome, note) = try DisputeEvents.apply(c, eventID: event.header.eventID, change: change, outbox: outbox,
+                                                                  traceID: event.traceID)
+                    logger.info("dispute change applied", ["event.id": event.header.eventID, "order.id": change.orderID,
+                                                           "stripe.dispute": change.disputeID, "dispute.status": change.status,
+                                                           "outcome": outcome, "note": note ?? ""])
+                    return
+                }
                 let payment = try event.data(PaymentEvent.self)
                 let (outcome, note) = try PaymentEvents.apply(c, type: event.type, eventID: event.header.eventID, event: payment,
-                                                              outbox: outbox, traceID: event.traceID)
+                                                              outbox: outbox, traceID: event.traceID,
+                                                              latePaymentPolicy: config.latePaymentPolicy)
                 let meta: KeyValuePairs<String, String> = ["event.id": event.header.eventID, "event.type": event.type,
                                                            "stripe.event_id": payment.stripeEventID, "order.id": payment.orderID,
                                                            "outcome": outcome.rawValue, "note": note ?? ""]
@@ -60,14 +79,22 @@ enum FulfillmentService {
             }
         }
 
-        let sweeper = ExpirySweeper(database: db, outbox: outbox, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
+        let paymentsClient = context.client(for: "payments")
+        let cancellation = Cancellation(database: db, outbox: outbox, payments: paymentsClient, logger: logger)
+        router.on(OrderMessages.cancel, CancelOrderRequest.self) { request, body in
+            try await cancellation.cancel(body, traceID: request.traceID)
+        }
+        let sweeper = ExpirySweeper(cancellation: cancellation, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
+        let lateRefunds = LateRefunds(database: db, payments: paymentsClient, logger: logger)
         let base = context.publishingParts(outbox, router: router)
         return ServiceParts(router: base.router, checks: base.checks,
                             start: {
                                 try base.start()
                                 sweeper.start()
+                                lateRefunds.start()
                             },
                             stop: {
+                                lateRefunds.stop()
                                 sweeper.stop()
                                 base.stop()
                             })
@@ -79,6 +106,7 @@ enum FulfillmentService {
 
 /// The request handlers: plain functions from request to reply, callable without a socket.
 struct Handlers: Sendable {
+    static let checkoutMinimumTTLSeconds = 32 * 60
     let database: Database
     let outbox: Outbox
     let config: FulfillmentConfig
@@ -98,7 +126,10 @@ struct Handlers: Sendable {
 
     func create(_ request: CreateOrderRequest, traceID: String?) async throws -> Order {
         try OrderStore.validate(request)
-        let (ttl, caps) = (config.orderTTLSeconds, config.caps)
+        // A Checkout Session lives at least 30 minutes at Stripe and its expires_at is the order's expiry,
+        // so that flow's orders get at least 32 (the margin covers the request reaching Stripe).
+        let ttl = request.flow == .checkoutSession ? max(config.orderTTLSeconds, Self.checkoutMinimumTTLSeconds) : config.orderTTLSeconds
+        let caps = config.caps
         return try await database.write { c in
             try OrderStore.create(c, request, cause: "request:" + (traceID ?? "unknown"), ttlSeconds: ttl, now: Envelope.now(),
                                   caps: caps)
@@ -123,17 +154,16 @@ struct Handlers: Sendable {
     }
 }
 
-/// Periodically expires unpaid orders past their deadline (`ORDER_SWEEP_INTERVAL_MS`).
+/// Periodically expires unpaid orders past their deadline (`ORDER_SWEEP_INTERVAL_MS`), each only after
+/// payments made its payment unpayable at Stripe (``Cancellation``).
 final class ExpirySweeper: Sendable {
-    private let database: Database
-    private let outbox: Outbox
+    private let cancellation: Cancellation
     private let interval: Duration
     private let logger: Logger
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(database: Database, outbox: Outbox, interval: Duration, logger: Logger) {
-        self.database = database
-        self.outbox = outbox
+    init(cancellation: Cancellation, interval: Duration, logger: Logger) {
+        self.cancellation = cancellation
         self.interval = interval
         self.logger = logger
     }
@@ -141,15 +171,10 @@ final class ExpirySweeper: Sendable {
     func start() {
         let t = Task { [self] in
             while !Task.isCancelled {
-                do {
-                    let n = try await database.write { [outbox] c in try PaymentEvents.sweepExpired(c, outbox: outbox, now: Envelope.now()) }
-                    if n > 0 {
-                        outbox.wake()
-                        logger.info("expired unpaid orders", ["orders": String(n)])
-                        if n >= 500 { continue }  // more are due: go again at once
-                    }
-                } catch {
-                    logger.error("expiry sweep failed; will retry", ["error": "\(error)"])
+                let n = await cancellation.sweep()
+                if n > 0 {
+                    logger.info("expired unpaid orders", ["orders": String(n)])
+                    if n >= 100 { continue }  // more may be due: go again at once
                 }
                 try? await Task.sleep(for: interval)
             }

@@ -8,11 +8,14 @@ extension OrderEvent {
     func json() throws(WireError) -> RawJSON {
         var w = JSONWriter(reservingCapacity: 512 + 128 * (order.history.count + order.items.count))
         w.beginObject()
+        if let latePayment { w.field("late_payment", latePayment) }
         w.key("order")
         order.write(to: &w)
         if let payToken { w.field("pay_token", payToken) }
         if let paymentIntentID { w.field("payment_intent_id", paymentIntentID) }
         if let reason { w.field("reason", reason) }
+        if let refundAmount { w.field("refund_amount", Int64(refundAmount)) }
+        if let refundID { w.field("refund_id", refundID) }
         w.endObject()
         return try RawJSON(validating: w.bytes)
     }
@@ -25,6 +28,11 @@ extension Order {
         w.field("amount", Int64(amount))
         w.field("created_at", createdAt)
         w.field("currency", currency)
+        if let dispute {
+            w.key("dispute")
+            dispute.write(to: &w)
+        }
+        if let disputed { w.field("disputed", disputed) }
         w.field("email", email)
         w.field("expires_at", expiresAt)
         w.field("flow", flow.rawValue)
@@ -52,7 +60,24 @@ extension Order {
         }
         w.endArray()
         w.field("order_id", orderID)
+        if let refundedAmount { w.field("refunded_amount", Int64(refundedAmount)) }
         w.field("status", status.rawValue)
+        w.endObject()
+    }
+}
+
+extension OrderDispute {
+    /// Writes the dispute as an object with sorted keys, like its `Codable` form.
+    func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("amount", Int64(amount))
+        w.field("currency", currency)
+        w.field("dispute_id", disputeID)
+        if let dueBy { w.field("due_by", dueBy) }
+        w.field("funds_reinstated", fundsReinstated)
+        w.field("funds_withdrawn", fundsWithdrawn)
+        if let reason { w.field("reason", reason) }
+        w.field("status", status)
         w.endObject()
     }
 }

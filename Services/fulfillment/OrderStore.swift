@@ -188,7 +188,15 @@ enum OrderStore {
         return Order(orderID: orderID, status: OrderStatus(rawValue: o.string("status") ?? "") ?? .needsReview,
                      email: o.string("email") ?? "", currency: o.string("currency") ?? "", amount: Int(o.int("amount") ?? 0),
                      items: lines, flow: PaymentFlow(rawValue: o.string("flow") ?? "") ?? .paymentIntent,
-                     createdAt: o.int("created_at") ?? 0, expiresAt: o.int("expires_at") ?? 0, history: history)
+                     createdAt: o.int("created_at") ?? 0, expiresAt: o.int("expires_at") ?? 0, history: history,
+                     refundedAmount: o.int("refunds_seen") == 1 ? Int(o.int("refunded_amount") ?? 0) : nil,
+                     disputed: o.string("dispute_id") == nil ? nil : o.int("disputed") == 1,
+                     dispute: o.string("dispute_id").map { id in
+                         OrderDispute(disputeID: id, status: o.string("dispute_status") ?? "", amount: Int(o.int("dispute_amount") ?? 0),
+                                      currency: o.string("dispute_currency") ?? "", reason: o.string("dispute_reason"),
+                                      dueBy: o.int("dispute_due_by"), fundsWithdrawn: o.int("dispute_funds_withdrawn") == 1,
+                                      fundsReinstated: o.int("dispute_funds_reinstated") == 1)
+                     })
     }
 
     /// Sets the status and appends the history entry.

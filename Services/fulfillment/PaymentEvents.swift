@@ -62,9 +62,10 @@ enum PaymentEvents {
     /// fulfilment record and the follow-up order events, all or nothing.
     @discardableResult
     static func apply(_ c: Connection, type: String, eventID: String, event: PaymentEvent, outbox: Outbox,
-                      traceID: String?, now: Int64 = Envelope.now()) throws -> (Outcome, String?) {
+                      traceID: String?, latePaymentPolicy: String = "review", now: Int64 = Envelope.now()) throws -> (Outcome, String?) {
         let cause = "event:" + event.stripeEventID
-        let (outcome, note) = try decide(c, type: type, event: event, cause: cause, outbox: outbox, traceID: traceID, now: now)
+        let (outcome, note) = try decide(c, type: type, event: event, cause: cause, outbox: outbox, traceID: traceID,
+                                         latePaymentPolicy: latePaymentPolicy, now: now)
         try c.execute("""
             INSERT OR IGNORE INTO payment_events(event_id, stripe_event_id, type, order_id, outcome, note, received_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -73,7 +74,7 @@ enum PaymentEvents {
     }
 
     private static func decide(_ c: Connection, type: String, event: PaymentEvent, cause: String, outbox: Outbox,
-                               traceID: String?, now: Int64) throws -> (Outcome, String?) {
+                               traceID: String?, latePaymentPolicy: String, now: Int64) throws -> (Outcome, String?) {
         guard let order = try OrderStore.load(c, event.orderID) else { return (.unknownOrder, "no such order") }
         let status = order.status
         // The order as the transitions below leave it: what OrderStore.load would read back, kept in memory
@@ -118,11 +119,20 @@ enum PaymentEvents {
                               event.paymentIntentID, order.orderID)
                 try move(to: .fulfilled)
                 try publish("order.fulfilled")
+                // A refund seen before this success (events cross) now settles the status.
+                try RefundEvents.settleStatus(c, order.orderID, cause: cause, note: "refunds recorded before the payment event",
+                                              now: now)
                 return (.fulfilled, nil)
             case .expired, .canceled:
-                // Money arrived for an order whose stock was given back: a person decides (refund or ship).
-                return try review("paid after the order was \(status.rawValue): review for refund")
-            case .fulfilled, .needsReview:
+                // Money arrived for an order whose stock was given back: never fulfilled silently. By default
+                // the late-payment refunder refunds it (LateRefunds); with review, a person decides.
+                guard latePaymentPolicy == "refund", let intent = event.paymentIntentID else {
+                    return try review("paid after the order was \(status.rawValue): review for refund")
+                }
+                try c.execute("UPDATE orders SET late_payment_intent_id = ?, late_refund_state = 'due' WHERE order_id = ?",
+                              intent, order.orderID)
+                return try review("paid after the order was \(status.rawValue): the payment is refunded automatically")
+            case .fulfilled, .needsReview, .partiallyRefunded, .refunded:
                 return (.ignored, "already \(status.rawValue)")
             }
         case .processing:
@@ -147,6 +157,7 @@ enum PaymentEvents {
             }
             try move(to: .canceled)
             try OrderStore.releaseReservation(c, order.orderID)
+            try publish("order.canceled", reason: "the payment was canceled")
             return (.canceled, nil)
         case .expired:
             guard [.awaitingPayment, .processing, .paymentFailed].contains(status) else {
@@ -159,22 +170,5 @@ enum PaymentEvents {
         case .none:
             return (.ignored, "no status change for this event")
         }
-    }
-
-    /// Expires orders left awaiting payment (or failed and not retried) past their deadline: status,
-    /// released stock and `order.expired`, one transaction. Returns how many.
-    static func sweepExpired(_ c: Connection, outbox: Outbox, now: Int64, limit: Int = 500) throws -> Int {
-        let due = try c.query("""
-            SELECT order_id FROM orders WHERE status IN ('awaiting_payment', 'payment_failed') AND expires_at <= ?
-            ORDER BY expires_at LIMIT ?
-            """, now, limit).compactMap { $0.string("order_id") }
-        for orderID in due {
-            try OrderStore.transition(c, orderID, to: .expired, cause: "expiry", note: nil, now: now)
-            try OrderStore.releaseReservation(c, orderID)
-            let snapshot = try OrderStore.load(c, orderID)!
-            try outbox.publish(in: c, type: "order.expired", key: orderID,
-                               data: try OrderEvent(order: snapshot, reason: "not paid in time").json(), now: now)
-        }
-        return due.count
     }
 }

@@ -168,6 +168,22 @@ extension Gateway {
         if detailed { w.field("email", order.email) }
         w.field("amount", Int64(order.amount))
         w.field("currency", order.currency)
+        if let refunded = order.refundedAmount { w.field("refunded_amount", Int64(refunded)) }
+        // A dispute is between the cardholder and the merchant: not for whoever holds an order id.
+        if detailed, let disputed = order.disputed { w.field("disputed", disputed) }
+        if detailed, let dispute = order.dispute {
+            w.key("dispute")
+            w.beginObject()
+            w.field("dispute_id", dispute.disputeID)
+            w.field("status", dispute.status)
+            w.field("amount", Int64(dispute.amount))
+            w.field("currency", dispute.currency)
+            if let reason = dispute.reason { w.field("reason", reason) }
+            if let dueBy = dispute.dueBy { w.field("due_by", dueBy) }
+            w.field("funds_withdrawn", dispute.fundsWithdrawn)
+            w.field("funds_reinstated", dispute.fundsReinstated)
+            w.endObject()
+        }
         w.key("items")
         w.beginArray()
         for line in order.items {

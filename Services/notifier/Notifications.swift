@@ -1,3 +1,4 @@
+import Foundation
 import Events
 import HTTP
 import Messages
@@ -20,8 +21,14 @@ enum Notifications {
         var payload: [UInt8]
     }
 
+    /// Whether `type` sends an email: to the customer (``emailTypes``), or a dispute alert to the merchant.
+    static func sendsEmail(_ type: String, config: NotifierConfig) -> Bool {
+        emailTypes.contains(type) || (type == "order.disputed" && config.merchantEmail != nil)
+    }
+
     /// The event types that send the customer an email.
-    static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed"]
+    static let emailTypes: Set<String> = ["order.fulfilled", "order.payment_failed", "order.refunded", "order.partially_refunded",
+                                          "order.canceled"]
 
     /// What one consumed order event turns into. Decodes only what that needs: nothing for an event that
     /// sends no email when no merchant webhook is configured (`order.paid`, ...), the few fields of
@@ -33,7 +40,7 @@ enum Notifications {
             return try plan(eventID: header.eventID, type: event.type, occurredAt: header.occurredAt, facts: MailFacts(full),
                             full: full, config: config)
         }
-        guard emailTypes.contains(event.type) else { return [] }
+        guard sendsEmail(event.type, config: config) else { return [] }
         return try plan(eventID: header.eventID, type: event.type, occurredAt: header.occurredAt,
                         facts: try event.data(MailFacts.self), full: nil, config: config)
     }
@@ -45,7 +52,7 @@ enum Notifications {
         let order = facts.order
         if let mail = email(eventID: eventID, type: type, occurredAt: occurredAt, facts: facts, config: config) {
             out.append(Planned(eventID: eventID, channel: "email", eventType: type, orderID: order.orderID,
-                               recipient: order.email, payload: mail.render()))
+                               recipient: mail.to.address, payload: mail.render()))
         }
         if let url = config.webhookURL, let full {
             out.append(Planned(eventID: eventID, channel: "webhook", eventType: type, orderID: order.orderID, recipient: url,
@@ -72,8 +79,9 @@ enum Notifications {
 
     /// The customer email for `type`, or nil when this event type sends none.
     static func email(eventID: String, type: String, occurredAt: Int64, facts: MailFacts, config: NotifierConfig) -> MailMessage? {
-        guard emailTypes.contains(type) else { return nil }
+        guard sendsEmail(type, config: config) else { return nil }
         let order = facts.order
+        if type == "order.disputed" { return disputeAlert(eventID: eventID, occurredAt: occurredAt, facts: facts, config: config) }
         guard let to = MailAddress.parse(order.email) else { return nil }
         let total = Money.format(order.amount, currency: order.currency)
         let textLines = order.items.map { "  \($0.quantity) × \($0.name)  \(Money.format($0.amount, currency: order.currency))" }
@@ -137,9 +145,88 @@ enum Notifications {
                 <tr><td><strong>Total</strong></td><td style="text-align:right"><strong>\(html(total))</strong></td></tr>
                 </table>
                 """
+        case "order.refunded", "order.partially_refunded":
+            let refund = Money.format(facts.refundAmount ?? 0, currency: order.currency)
+            let refunded = Money.format(facts.order.refundedAmount ?? facts.refundAmount ?? 0, currency: order.currency)
+            let full = type == "order.refunded"
+            let why = facts.latePayment == true
+                ? "Your payment arrived after order \(order.orderID) had expired, so we could not accept it and have refunded it in full."
+                : full ? "Your payment of \(total) for order \(order.orderID) has now been refunded in full."
+                       : "In all, \(refunded) of your payment of \(total) has been refunded."
+            subject = full ? "Refund for order \(order.orderID): \(refund)" : "Partial refund for order \(order.orderID): \(refund)"
+            text = """
+                Hello,
+
+                we have refunded \(refund) to you for order \(order.orderID).
+
+                \(why)
+
+                Refunds usually appear on your statement within 5 to 10 business days.
+
+                Order reference: \(order.orderID)
+
+                """
+            body = """
+                <p>Hello,</p>
+                <p>we have refunded <strong>\(html(refund))</strong> to you for order <strong>\(html(order.orderID))</strong>.</p>
+                <p>\(html(why))</p>
+                <p>Refunds usually appear on your statement within 5 to 10 business days.</p>
+                <p>Order reference: \(html(order.orderID))</p>
+                """
+        case "order.canceled":
+            subject = "Order \(order.orderID) is canceled"
+            text = """
+                Hello,
+
+                your order \(order.orderID) of \(total) is canceled. Its payment can no longer be made and you have not been charged.
+
+                \(textLines.joined(separator: "\n"))
+
+                Order reference: \(order.orderID)
+
+                """
+            body = """
+                <p>Hello,</p>
+                <p>your order <strong>\(html(order.orderID))</strong> of <strong>\(html(total))</strong> is canceled. \
+                Its payment can no longer be made and you have not been charged.</p>
+                <table>
+                \(htmlRows)
+                </table>
+                <p>Order reference: \(html(order.orderID))</p>
+                """
         default:
             return nil
         }
+        let page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(html(subject))</title></head><body>\n"
+            + body + "\n</body></html>\n"
+        return MailMessage(from: config.from, to: to, subject: subject, text: text, html: page,
+                           messageID: messageID(eventID: eventID, channel: "email", from: config.from), date: occurredAt)
+    }
+
+    /// The merchant's alert of a dispute (`MERCHANT_EMAIL`): amount, reason and the evidence deadline.
+    static func disputeAlert(eventID: String, occurredAt: Int64, facts: MailFacts, config: NotifierConfig) -> MailMessage? {
+        guard let to = config.merchantEmail, let dispute = facts.order.dispute else { return nil }
+        let order = facts.order
+        let amount = Money.format(dispute.amount, currency: dispute.currency)
+        let due = dispute.dueBy.map { Date(timeIntervalSince1970: TimeInterval($0)).ISO8601Format() }
+        let deadline = due.map { "Evidence is due by \($0) (UTC); answer in the Stripe Dashboard before then or the dispute is lost." }
+            ?? "No response is possible for this dispute."
+        let subject = "Dispute on order \(order.orderID): \(amount), respond by \(due ?? "-")"
+        let text = """
+            A customer's bank disputed the payment of order \(order.orderID).
+
+            Amount: \(amount)
+            Reason: \(dispute.reason ?? "unknown")
+            Dispute: \(dispute.disputeID)
+
+            \(deadline)
+
+            """
+        let body = """
+            <p>A customer's bank disputed the payment of order <strong>\(html(order.orderID))</strong>.</p>
+            <p>Amount: <strong>\(html(amount))</strong><br>Reason: \(html(dispute.reason ?? "unknown"))<br>Dispute: \(html(dispute.disputeID))</p>
+            <p>\(html(deadline))</p>
+            """
         let page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(html(subject))</title></head><body>\n"
             + body + "\n</body></html>\n"
         return MailMessage(from: config.from, to: to, subject: subject, text: text, html: page,
@@ -151,7 +238,8 @@ enum Notifications {
     static func merchantBody(eventID: String, type: String, occurredAt: Int64, event: OrderEvent) throws -> [UInt8] {
         try RawJSON(encoding: MerchantEvent(id: eventID, type: type, created: occurredAt / 1000,
                                             data: .init(object: event.order, paymentIntentID: event.paymentIntentID,
-                                                        reason: event.reason))).bytes
+                                                        reason: event.reason, refundAmount: event.refundAmount,
+                                                        refundID: event.refundID, latePayment: event.latePayment))).bytes
     }
 
     static func html(_ s: String) -> String { HTML.escape(s) }
@@ -186,27 +274,51 @@ struct MailFacts: Decodable, Sendable {
         var currency: String
         var amount: Int
         var items: [Line]
+        var refundedAmount: Int?
+        var dispute: DisputePart?
         enum CodingKeys: String, CodingKey {
-            case email, currency, amount, items
+            case email, currency, amount, items, dispute
             case orderID = "order_id"
+            case refundedAmount = "refunded_amount"
+        }
+    }
+    struct DisputePart: Decodable, Sendable {
+        var disputeID: String
+        var amount: Int
+        var currency: String
+        var reason: String?
+        var dueBy: Int64?
+        enum CodingKeys: String, CodingKey {
+            case amount, currency, reason
+            case disputeID = "dispute_id"
+            case dueBy = "due_by"
         }
     }
     var order: OrderPart
     var reason: String?
     /// The order token for the pay-again link (`order.payment_failed`).
     var payToken: String?
+    var refundAmount: Int?
+    var latePayment: Bool?
 
     enum CodingKeys: String, CodingKey {
         case order, reason
         case payToken = "pay_token"
+        case refundAmount = "refund_amount"
+        case latePayment = "late_payment"
     }
 
     init(_ event: OrderEvent) {
         let o = event.order
         order = OrderPart(orderID: o.orderID, email: o.email, currency: o.currency, amount: o.amount,
-                          items: o.items.map { Line(name: $0.name, quantity: $0.quantity, amount: $0.amount) })
+                          items: o.items.map { Line(name: $0.name, quantity: $0.quantity, amount: $0.amount) },
+                          refundedAmount: o.refundedAmount,
+                          dispute: o.dispute.map { DisputePart(disputeID: $0.disputeID, amount: $0.amount, currency: $0.currency,
+                                                               reason: $0.reason, dueBy: $0.dueBy) })
         reason = event.reason
         payToken = event.payToken
+        refundAmount = event.refundAmount
+        latePayment = event.latePayment
     }
 }
 
@@ -216,7 +328,13 @@ struct MerchantEvent: Encodable, Sendable {
         var object: Order
         var paymentIntentID: String?
         var reason: String?
-        enum CodingKeys: String, CodingKey { case object, reason, paymentIntentID = "payment_intent_id" }
+        var refundAmount: Int?
+        var refundID: String?
+        var latePayment: Bool?
+        enum CodingKeys: String, CodingKey {
+            case object, reason, paymentIntentID = "payment_intent_id", refundAmount = "refund_amount", refundID = "refund_id"
+            case latePayment = "late_payment"
+        }
     }
     var id: String
     var object = "event"

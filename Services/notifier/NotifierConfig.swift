@@ -22,6 +22,8 @@ struct NotifierConfig: Sendable {
     var retryMax: Duration
     var maxAttempts: Int
     var concurrency: Int
+    /// `MERCHANT_EMAIL`: where dispute alerts (`order.disputed`) are emailed; nil: none.
+    var merchantEmail: MailAddress? = nil
 
     static let variables: [(String, String)] = [
         ("SMTP_URL", "smtp://host:port or smtps://host:port (user-info counts as credentials; never logged); unset: emails are written as .eml files to NOTIFIER_MAIL_DIR"),
@@ -35,6 +37,7 @@ struct NotifierConfig: Sendable {
         ("PUBLIC_BASE_URL", "base of links in emails (default http://127.0.0.1:8080)"),
         ("MERCHANT_WEBHOOK_URL", "http(s) URL that receives every order event as signed JSON (unset: no merchant posts)"),
         ("MERCHANT_WEBHOOK_SECRET", "signing secret(s) for Shop-Signature, comma-separated to rotate; required with the URL"),
+        ("MERCHANT_EMAIL", "the merchant's address: dispute alerts (order.disputed, with the evidence deadline) are emailed there (unset: none)"),
         ("MERCHANT_WEBHOOK_TIMEOUT_MS", "bound on one merchant post in ms, 100 to 120000 (default 10000)"),
         ("NOTIFIER_RETRY_BASE_MS", "first retry delay after a transient failure, doubling, 10 to 3600000 (default 1000)"),
         ("NOTIFIER_RETRY_MAX_MS", "largest retry delay in ms, 10 to 86400000 (default 600000)"),
@@ -81,6 +84,11 @@ struct NotifierConfig: Sendable {
             r.problem("PUBLIC_BASE_URL", "'\(publicBase)': expected an http:// or https:// URL")
         }
         while publicBase.hasSuffix("/") { publicBase.removeLast() }
+        var merchantEmail: MailAddress?
+        if let text = r.raw("MERCHANT_EMAIL") {
+            merchantEmail = MailAddress.parse(text)
+            if merchantEmail == nil { r.problem("MERCHANT_EMAIL", "'\(text)': expected 'Name <addr@domain>' or 'addr@domain'") }
+        }
         let webhookURL = r.raw("MERCHANT_WEBHOOK_URL")
         var secrets: [String] = []
         if let webhookURL {
@@ -103,7 +111,8 @@ struct NotifierConfig: Sendable {
         try r.finish()
         return NotifierConfig(mail: mail, from: from!, publicBaseURL: publicBase, webhookURL: webhookURL, webhookSecrets: secrets,
                               webhookTimeout: .milliseconds(webhookTimeout), retryBase: .milliseconds(base),
-                              retryMax: .milliseconds(Swift.max(base, max)), maxAttempts: attempts, concurrency: concurrency)
+                              retryMax: .milliseconds(Swift.max(base, max)), maxAttempts: attempts, concurrency: concurrency,
+                              merchantEmail: merchantEmail)
     }
 
 }

@@ -13,12 +13,41 @@ enum PaymentEventMapping {
         case ignored
         /// A consumed type whose order could not be found (no `metadata.order_id`, no payment record).
         case unmatched(String)
+        /// A refund event: the PaymentIntent's refunds must be listed again (``RefundBooks``).
+        case syncRefunds(paymentIntentID: String, orderID: String?)
+        /// A dispute event: the dispute must be retrieved again (``DisputeBooks``).
+        case syncDispute(disputeID: String, paymentIntentID: String?)
     }
+
+    /// Stripe's refund events; each only marks its PaymentIntent's refunds for a sync.
+    static let refundEvents: Set<String> = [
+        "charge.refunded", "charge.refund.updated", "refund.created", "refund.updated", "refund.failed",
+    ]
 
     /// Maps `event`. `lookUpOrder` finds the order of a PaymentIntent created by an invoice (such
     /// PaymentIntents carry no metadata of ours).
     static func map(_ event: Stripe.Event, source: String,
                     lookUpOrder: (_ paymentIntentID: String) throws -> String?) throws -> Outcome {
+        if refundEvents.contains(event.type) {
+            let intentID: String?, orderID: String?
+            switch event.objectType {
+            case "charge":
+                let charge = try event.object(as: Charge.self)
+                (intentID, orderID) = (charge.paymentIntent, charge.metadata["order_id"])
+            case "refund":
+                let refund = try event.object(as: Refund.self)
+                (intentID, orderID) = (refund.paymentIntent, refund.metadata["order_id"])
+            default:
+                (intentID, orderID) = (nil, nil)
+            }
+            guard let intentID else { return .unmatched("\(event.type) \(event.id) names no PaymentIntent") }
+            return .syncRefunds(paymentIntentID: intentID, orderID: orderID)
+        }
+        if DisputeBooks.events.contains(event.type) {
+            guard event.objectType == "dispute" else { return .unmatched("\(event.type) \(event.id) carries no dispute") }
+            let dispute = try event.object(as: Dispute.self)
+            return .syncDispute(disputeID: dispute.id, paymentIntentID: dispute.paymentIntent)
+        }
         guard Subscriptions.paymentEvents.contains(event.type) else { return .ignored }
         switch event.objectType {
         case "payment_intent":

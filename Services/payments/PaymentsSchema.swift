@@ -61,5 +61,80 @@ enum PaymentsSchema {
         Migration(6, "index of stored webhook bodies by age", """
             CREATE INDEX stripe_events_with_body ON stripe_events(received_at) WHERE body IS NOT NULL;
             """),
+        Migration(7, "refund books", """
+            -- Our own refund requests (operator command, late-payment policy). Recorded before Stripe is
+            -- called; the Stripe idempotency key is shop:refund:<request_id>, so a request retried after a
+            -- crash (state still 'requested') reuses the refund Stripe made. state: requested, answered
+            -- (refund_id set) or refused (Stripe said no: error_code, error_message).
+            CREATE TABLE refund_requests(
+                request_id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL,
+                payment_intent_id TEXT NOT NULL,
+                amount INTEGER,
+                reason TEXT,
+                restock INTEGER NOT NULL DEFAULT 0,
+                state TEXT NOT NULL CHECK (state IN ('requested', 'answered', 'refused')),
+                refund_id TEXT,
+                error_code TEXT,
+                error_message TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX refund_requests_open ON refund_requests(state) WHERE state = 'requested';
+            -- Every refund of an order's payment as Stripe last listed it: one row per refund id, whoever
+            -- made it (our requests, the Dashboard). The order's refunded amount is the sum of its
+            -- succeeded rows; a row's status only changes when Stripe's list says so.
+            CREATE TABLE refunds(
+                refund_id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL,
+                payment_intent_id TEXT NOT NULL,
+                charge_id TEXT,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                failure_reason TEXT,
+                request_id TEXT,
+                created INTEGER,
+                updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX refunds_by_intent ON refunds(payment_intent_id);
+            -- PaymentIntents whose refunds must be listed again (a refund event arrived, or we refunded).
+            -- `generation` grows with every new reason, so a sync only clears the row it read.
+            CREATE TABLE refund_sync(
+                payment_intent_id TEXT PRIMARY KEY,
+                order_id TEXT,
+                generation INTEGER NOT NULL DEFAULT 1,
+                due_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT
+            ) WITHOUT ROWID;
+            """),
+        Migration(8, "dispute books", """
+            -- Every dispute on an order's payment as Stripe last showed it; status never moves back.
+            CREATE TABLE disputes(
+                dispute_id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL,
+                payment_intent_id TEXT,
+                charge_id TEXT,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                due_by INTEGER,
+                funds_withdrawn INTEGER NOT NULL DEFAULT 0,
+                funds_reinstated INTEGER NOT NULL DEFAULT 0,
+                updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            -- Disputes to retrieve again (a dispute event arrived).
+            CREATE TABLE dispute_sync(
+                dispute_id TEXT PRIMARY KEY,
+                payment_intent_id TEXT,
+                generation INTEGER NOT NULL DEFAULT 1,
+                due_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT
+            ) WITHOUT ROWID;
+            """),
     ]
 }

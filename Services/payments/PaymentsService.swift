@@ -20,7 +20,7 @@ enum PaymentsService {
         peers: ["fulfillment"],
         emits: Subscriptions.table.emitted(by: "payments"),
         variables: PaymentsConfig.variables,
-        commands: [.events, catchUpCommand],
+        commands: [.events, catchUpCommand, refundCommand],
         retention: [.deliveredOutbox, PaymentsSchema.webhookBodies])
 
     static func build(_ context: ServiceContext) throws -> ServiceParts {
@@ -29,7 +29,14 @@ enum PaymentsService {
         let database = context.database!
         let outbox = Outbox(publisher: "payments")
         let stripe = config.makeClient(logger: logger)
-        let intake = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, live: config.isLive, logger: logger)
+        // One waker for both books: intake wakes it after recording a refund or dispute event.
+        let booksWaker = Waker()
+        let books = RefundBooks(stripe: stripe, database: database, outbox: outbox, logger: logger, waker: booksWaker)
+        let disputes = DisputeBooks(stripe: stripe, database: database, outbox: outbox, logger: logger, waker: booksWaker)
+        var intakeBuilder = WebhookIntake(database: database, outbox: outbox, secrets: config.webhookSecrets, live: config.isLive,
+                                          logger: logger)
+        intakeBuilder.booksWaker = books.waker
+        let intake = intakeBuilder
         let flows = PaymentFlows(stripe: stripe, database: database, config: config, logger: logger)
         let verification = ReturnVerification(stripe: stripe, intake: intake, database: database, logger: logger)
 
@@ -47,6 +54,9 @@ enum PaymentsService {
         router.on(PaymentMessages.verifyCheckoutSession, VerifyCheckoutSessionRequest.self) { request, r in
             try await verification.verifyCheckoutSession(r, traceID: request.traceID)
         }
+        router.on(PaymentMessages.refund, RefundRequest.self) { _, r in try await books.refund(r) }
+        let cancellation = PaymentCancellation(stripe: stripe, database: database, logger: logger)
+        router.on(PaymentMessages.cancelPayment, CancelPaymentRequest.self) { _, r in try await cancellation.cancel(r) }
         // Answered from the database writer's thread the moment the event is durable (no task hop).
         router.onDeferred(PaymentMessages.webhook, WebhookRequest.self) { request, r, completion in
             intake.receive(r, traceID: request.traceID, completion: completion)
@@ -61,6 +71,14 @@ enum PaymentsService {
             config.webhookSecrets.isEmpty ? "STRIPE_WEBHOOK_SECRET is not set: webhooks are refused with 503" : nil
         }
         var parts = context.publishingParts(outbox, router: router, checks: [stripeCheck, webhookCheck])
+        do {
+            // The refund sync loop runs until stopped (it resumes requests a crash left open first).
+            let booksTask = PeriodicTask(every: .seconds(1)) { await books.run() }
+            let disputesTask = PeriodicTask(every: .seconds(1)) { await disputes.run() }
+            let (start, stop) = (parts.start, parts.stop)
+            parts.start = { try start(); booksTask.start(); disputesTask.start() }
+            parts.stop = { booksTask.stop(); disputesTask.stop(); stop() }
+        }
         if let stripe, config.catchUpIntervalSeconds > 0 {
             let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)
             let task = PeriodicTask(every: .seconds(config.catchUpIntervalSeconds)) {

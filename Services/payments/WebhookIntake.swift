@@ -16,6 +16,8 @@ struct WebhookIntake: Sendable {
     /// The key's mode (`sk_live_`/`rk_live_`): a webhook event of the other mode is refused.
     let live: Bool
     let logger: Logger
+    /// Woken after a refund event is recorded, so ``RefundBooks`` syncs at once.
+    var booksWaker: Waker?
     /// Seconds since the epoch; tests of tolerance replace it.
     var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
@@ -111,12 +113,14 @@ struct WebhookIntake: Sendable {
             case .publish(let payment): ("published", payment.orderID, try RawJSON(encoding: payment))
             case .ignored: ("ignored", nil, nil)
             case .unmatched: ("unmatched", nil, nil)
+            case .syncRefunds(_, let orderID): ("refund_sync", orderID, nil)
+            case .syncDispute: ("dispute_sync", nil, nil)
             }
         } catch {
             completion(.failure(error))
             return
         }
-        let (outbox, logger) = (self.outbox, self.logger)
+        let (outbox, logger, booksWaker) = (self.outbox, self.logger, self.booksWaker)
         database.write({ c in
             let inserted = try c.execute("""
                 INSERT OR IGNORE INTO stripe_events(event_id, type, created, received_at, source, order_id, outcome, body)
@@ -125,6 +129,12 @@ struct WebhookIntake: Sendable {
             guard inserted == 1 else { return false }
             if let data, let orderID {
                 try outbox.publish(in: c, type: type, key: orderID, data: data, traceID: traceID, eventID: id)
+            }
+            if case .syncRefunds(let intentID, let orderID) = outcome {
+                try RefundBooks.markDue(c, paymentIntentID: intentID, orderID: orderID)
+            }
+            if case .syncDispute(let disputeID, let intentID) = outcome {
+                try DisputeBooks.markDue(c, disputeID: disputeID, paymentIntentID: intentID)
             }
             return true
         }, then: { result in
@@ -138,6 +148,10 @@ struct WebhookIntake: Sendable {
             }
             if fresh {
                 outbox.wake()
+                switch outcome {
+                case .syncRefunds, .syncDispute: booksWaker?.notify()
+                default: break
+                }
                 if case .unmatched(let why) = outcome { logger.warn("Stripe event matches no order", ["stripe.event_id": id, "reason": why]) }
                 logger.debug("Stripe event recorded", ["stripe.event_id": id, "stripe.type": type, "outcome": label, "source": source])
             }

@@ -48,13 +48,18 @@ public enum Subscriptions {
         "checkout.session.async_payment_failed", "checkout.session.expired", "invoice.paid",
         "invoice.payment_failed",
     ]
+    /// Events payments derives from its refund and dispute books (Stripe's list of a PaymentIntent's
+    /// refunds; a dispute as Stripe shows it), one per refund or dispute change.
+    public static let bookEvents: Set<String> = ["payment.refund_changed", "payment.dispute_changed"]
     /// Order events fulfillment emits.
     public static let orderEvents: Set<String> = [
         "order.paid", "order.fulfilled", "order.payment_failed", "order.expired", "order.needs_review",
+        "order.refunded", "order.partially_refunded", "order.refund_failed", "order.disputed", "order.dispute_closed",
+        "order.canceled",
     ]
 
     public static let table = SubscriptionTable([
-        Subscription(publisher: "payments", subscriber: "fulfillment", types: paymentEvents),
+        Subscription(publisher: "payments", subscriber: "fulfillment", types: paymentEvents.union(bookEvents)),
         Subscription(publisher: "fulfillment", subscriber: "notifier", types: orderEvents),
     ])
 }

@@ -106,6 +106,10 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
     case canceled
     case expired
     case needsReview = "needs_review"
+    /// Part of the payment was refunded (succeeded refunds, summed in `refunded_amount`).
+    case partiallyRefunded = "partially_refunded"
+    /// All of the payment was refunded.
+    case refunded
 }
 
 /// One priced line of an order.
@@ -154,12 +158,21 @@ public struct Order: Codable, Sendable, Equatable {
     /// When an unpaid order expires (Unix milliseconds).
     public var expiresAt: Int64
     public var history: [OrderTransition]
+    /// Minor units refunded so far (succeeded refunds only, as Stripe lists them); nil before any refund.
+    public var refundedAmount: Int?
+    /// True while a dispute (chargeback) on the payment is open; nil when the order never had one. The
+    /// order's `status` is not changed by a dispute.
+    public var disputed: Bool?
+    /// The order's latest dispute, when it had one.
+    public var dispute: OrderDispute?
 
     public init(orderID: String, status: OrderStatus, email: String, currency: String, amount: Int, items: [OrderLine],
-                flow: PaymentFlow, createdAt: Int64, expiresAt: Int64, history: [OrderTransition]) {
+                flow: PaymentFlow, createdAt: Int64, expiresAt: Int64, history: [OrderTransition], refundedAmount: Int? = nil,
+                disputed: Bool? = nil, dispute: OrderDispute? = nil) {
         self.orderID = orderID; self.status = status; self.email = email; self.currency = currency
         self.amount = amount; self.items = items; self.flow = flow; self.createdAt = createdAt
-        self.expiresAt = expiresAt; self.history = history
+        self.expiresAt = expiresAt; self.history = history; self.refundedAmount = refundedAmount
+        self.disputed = disputed; self.dispute = dispute
     }
 
     enum CodingKeys: String, CodingKey {
@@ -167,6 +180,36 @@ public struct Order: Codable, Sendable, Equatable {
         case orderID = "order_id"
         case createdAt = "created_at"
         case expiresAt = "expires_at"
+        case refundedAmount = "refunded_amount"
+        case disputed, dispute
+    }
+}
+
+/// A dispute (chargeback) on an order's payment, as Stripe last showed it.
+public struct OrderDispute: Codable, Sendable, Equatable {
+    public var disputeID: String
+    /// Stripe's dispute status (`needs_response`, `under_review`, `won`, `lost`, `warning_closed`, ...).
+    public var status: String
+    public var amount: Int
+    public var currency: String
+    public var reason: String?
+    /// When evidence is due (Unix seconds); nil once no response is possible.
+    public var dueBy: Int64?
+    public var fundsWithdrawn: Bool
+    public var fundsReinstated: Bool
+
+    public init(disputeID: String, status: String, amount: Int, currency: String, reason: String?, dueBy: Int64?,
+                fundsWithdrawn: Bool, fundsReinstated: Bool) {
+        self.disputeID = disputeID; self.status = status; self.amount = amount; self.currency = currency; self.reason = reason
+        self.dueBy = dueBy; self.fundsWithdrawn = fundsWithdrawn; self.fundsReinstated = fundsReinstated
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, amount, currency, reason
+        case disputeID = "dispute_id"
+        case dueBy = "due_by"
+        case fundsWithdrawn = "funds_withdrawn"
+        case fundsReinstated = "funds_reinstated"
     }
 }
 
@@ -182,14 +225,25 @@ public struct OrderEvent: Codable, Sendable, Equatable {
     /// For `order.payment_failed`: a fresh order token, valid for a few days, for the pay-again link in the
     /// customer's email. Only the notifier's email uses it; it is never posted to the merchant.
     public var payToken: String?
+    /// For refund events: the amount of the refund this event is about (minor units of the order's currency).
+    public var refundAmount: Int?
+    /// For refund events: the Stripe refund id.
+    public var refundID: String?
+    /// For refund events: the refund gives back a payment that arrived after the order expired or was canceled.
+    public var latePayment: Bool?
 
-    public init(order: Order, paymentIntentID: String? = nil, reason: String? = nil, payToken: String? = nil) {
+    public init(order: Order, paymentIntentID: String? = nil, reason: String? = nil, payToken: String? = nil,
+                refundAmount: Int? = nil, refundID: String? = nil, latePayment: Bool? = nil) {
         self.order = order; self.paymentIntentID = paymentIntentID; self.reason = reason; self.payToken = payToken
+        self.refundAmount = refundAmount; self.refundID = refundID; self.latePayment = latePayment
     }
 
     enum CodingKeys: String, CodingKey {
         case order, reason
         case paymentIntentID = "payment_intent_id"
         case payToken = "pay_token"
+        case refundAmount = "refund_amount"
+        case refundID = "refund_id"
+        case latePayment = "late_payment"
     }
 }

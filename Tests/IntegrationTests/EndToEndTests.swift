@@ -208,7 +208,8 @@ extension Heavy {
             let delivered = try await deliveries.reduce(0, +)
             #expect(delivered == n)
             try waitUntil("every order fulfilled", timeout: .seconds(120)) { try stack.fulfilments() == n }
-            try waitUntil("every email received", timeout: .seconds(120)) { try sink.mails().count >= n }
+            // Distinct messages: a resend after the crash must not count for a message still on its way.
+            try waitUntil("every email received", timeout: .seconds(120)) { Set(try sink.mails().map(\.message_id)).count >= n }
             // SMTP has no idempotency: a message the server accepted just before notifier was killed, and that
             // notifier had not yet recorded, is sent again after the restart, with the same Message-ID, so the
             // receiving side keeps one. Counted at the server: one distinct message per order, every customer

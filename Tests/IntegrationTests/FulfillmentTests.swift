@@ -245,6 +245,8 @@ struct FulfillmentTests {
     @Test("unpaid orders expire after ORDER_TTL_SECONDS: stock released, order.expired emitted")
     func expiry() throws {
         let (s, ful) = try stack(["ORDER_TTL_SECONDS": "1", "ORDER_SWEEP_INTERVAL_MS": "50"])
+        // Expiry asks payments first to make the payment unpayable at Stripe (none was created here).
+        let pay = try s.startPayments()
         let order = try s.createOrder([("rare", 2)])
         #expect(try available(s, "rare") == 0)
         try s.waitUntil("expired", timeout: .seconds(20)) { try s.order(order.orderID).status == .expired }
@@ -252,7 +254,7 @@ struct FulfillmentTests {
         #expect(o.history.last?.cause == "expiry")
         #expect(try available(s, "rare") == 2)
         #expect(try s.sql("fulfillment", "SELECT type FROM outbox_events WHERE key = '\(order.orderID)'") == ["order.expired"])
-        _ = ful
+        _ = (ful, pay)
     }
 
     @Test("bad ORDER_TTL_SECONDS stops start-up with exit 78")

@@ -65,7 +65,7 @@ struct StripeEmulatorResourceTests {
         let paid = try emulator.helper("POST", "/_emulator/checkout/sessions/\(id)/complete", json: ["card": "4242424242424242"])
         #expect(paid.json["outcome"] as? String == "succeeded")
         #expect(paid.json["return_url"] as? String == "http://127.0.0.1:8081/return?session_id=\(id)")
-        #expect(StripeEmulatorProcess.eventTypes(paid.json) == ["payment_intent.succeeded", "checkout.session.completed"])
+        #expect(StripeEmulatorProcess.eventTypes(paid.json) == ["charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"])
         let session = try emulator.stripe("GET", "/v1/checkout/sessions/\(id)", [("expand[]", "payment_intent")]).json
         #expect(session["status"] as? String == "complete")
         #expect(session["payment_status"] as? String == "paid")
@@ -148,14 +148,15 @@ struct StripeEmulatorResourceTests {
         #expect(declined.error("decline_code") == "generic_decline")
         let paid = try emulator.helper("POST", "/_emulator/invoices/\(id)/pay", json: ["card": "4242424242424242"])
         #expect(paid.json["outcome"] as? String == "succeeded")
-        #expect(StripeEmulatorProcess.eventTypes(paid.json) == ["payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded"])
+        #expect(StripeEmulatorProcess.eventTypes(paid.json) == ["charge.succeeded", "payment_intent.succeeded", "invoice.paid",
+                                                                "invoice.payment_succeeded"])
         let after = try emulator.stripe("GET", "/v1/invoices/\(id)", headers: h).json
         #expect(after["status"] as? String == "paid")
         #expect(after["amount_paid"] as? Int == 1500)
         #expect(after["amount_remaining"] as? Int == 0)
         let types = Set(((try emulator.stripe("GET", "/v1/events", [("type", "invoice.*"), ("limit", "100")]).json["data"] as? [[String: Any]]) ?? [])
             .compactMap { $0["type"] as? String })
-        #expect(types == ["invoice.finalized", "invoice.payment_failed", "invoice.paid", "invoice.payment_succeeded"])
+        #expect(types == ["invoice.created", "invoice.finalized", "invoice.payment_failed", "invoice.paid", "invoice.payment_succeeded"])
         let again = try emulator.stripe("POST", "/v1/invoices/\(id)/pay", headers: h)
         #expect(again.status == 400)
     }
@@ -216,7 +217,7 @@ struct StripeEmulatorResourceTests {
         #expect(replay.json["id"] as? String == id)
         #expect(replay.header("Idempotent-Replayed") == "true")
         let events = (try restarted.stripe("GET", "/v1/events").json["data"] as? [Any]) ?? []
-        #expect(events.count == 2)
+        #expect(events.count == 3)  // payment_intent.created, charge.succeeded, payment_intent.succeeded
     }
 
     @Test("bad settings stop start-up naming the variable (78); health answers 0 when up and non-zero when not; --help")

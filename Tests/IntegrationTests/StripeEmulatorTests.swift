@@ -103,16 +103,16 @@ struct StripeEmulatorTests {
     }
 
     static let cards: [CardCase] = [
-        CardCase(number: "4242424242424242", outcome: "succeeded", status: "succeeded", events: ["payment_intent.succeeded"]),
-        CardCase(number: "5555555555554444", outcome: "succeeded", status: "succeeded", events: ["payment_intent.succeeded"]),
+        CardCase(number: "4242424242424242", outcome: "succeeded", status: "succeeded", events: ["charge.succeeded", "payment_intent.succeeded"]),
+        CardCase(number: "5555555555554444", outcome: "succeeded", status: "succeeded", events: ["charge.succeeded", "payment_intent.succeeded"]),
         CardCase(number: "4000000000000002", outcome: "declined", status: "requires_payment_method", code: "card_declined",
-                 declineCode: "generic_decline", events: ["payment_intent.payment_failed"]),
+                 declineCode: "generic_decline", events: ["charge.failed", "payment_intent.payment_failed"]),
         CardCase(number: "4000000000009995", outcome: "declined", status: "requires_payment_method", code: "card_declined",
-                 declineCode: "insufficient_funds", events: ["payment_intent.payment_failed"]),
+                 declineCode: "insufficient_funds", events: ["charge.failed", "payment_intent.payment_failed"]),
         CardCase(number: "4000000000000069", outcome: "declined", status: "requires_payment_method", code: "expired_card",
-                 declineCode: "expired_card", events: ["payment_intent.payment_failed"]),
+                 declineCode: "expired_card", events: ["charge.failed", "payment_intent.payment_failed"]),
         CardCase(number: "4000000000000127", outcome: "declined", status: "requires_payment_method", code: "incorrect_cvc",
-                 declineCode: "incorrect_cvc", events: ["payment_intent.payment_failed"]),
+                 declineCode: "incorrect_cvc", events: ["charge.failed", "payment_intent.payment_failed"]),
         CardCase(number: "4000002500003155", outcome: "requires_action", status: "requires_action",
                  events: ["payment_intent.requires_action"]),
         CardCase(number: "4000002760003184", outcome: "requires_action", status: "requires_action",
@@ -157,7 +157,7 @@ struct StripeEmulatorTests {
         #expect(next["type"] as? String == "redirect_to_url")
         let passed = try emulator.helper("POST", "/_emulator/payment_intents/\(id)/authenticate", json: ["success": true])
         #expect(passed.json["outcome"] as? String == "succeeded")
-        #expect(StripeEmulatorProcess.eventTypes(passed.json) == ["payment_intent.succeeded"])
+        #expect(StripeEmulatorProcess.eventTypes(passed.json) == ["charge.succeeded", "payment_intent.succeeded"])
         #expect(((passed.json["payment_intent"] as? [String: Any])?["status"] as? String) == "succeeded")
 
         let second = try #require(try emulator.stripe("POST", "/v1/payment_intents", [("amount", "99"), ("currency", "eur")]).json["id"] as? String)
@@ -226,7 +226,7 @@ struct StripeEmulatorTests {
         #expect(settled)
         let types = ((try emulator.stripe("GET", "/v1/events", [("limit", "100")]).json["data"] as? [[String: Any]]) ?? [])
             .compactMap { $0["type"] as? String }
-        #expect(types == ["payment_intent.succeeded", "payment_intent.processing", "payment_intent.created"])
+        #expect(types == ["payment_intent.succeeded", "charge.succeeded", "payment_intent.processing", "payment_intent.created"])
 
         // Failure through the helper, on a Checkout Session: completed unpaid, then async_payment_failed.
         let session = try Self.createSession(emulator, [("payment_method_types[]", "us_bank_account")])
@@ -241,7 +241,7 @@ struct StripeEmulatorTests {
         let piID = try #require((complete.json["payment_intent"] as? [String: Any])?["id"] as? String)
         let failed = try emulator.helper("POST", "/_emulator/payment_intents/\(piID)/settle", json: ["success": false])
         #expect(failed.json["outcome"] as? String == "failed")
-        #expect(StripeEmulatorProcess.eventTypes(failed.json) == ["payment_intent.payment_failed",
+        #expect(StripeEmulatorProcess.eventTypes(failed.json) == ["charge.failed", "payment_intent.payment_failed",
                                                                   "checkout.session.async_payment_failed"])
     }
 
@@ -290,7 +290,7 @@ struct StripeEmulatorTests {
                                                                            ("line_items[0][quantity]", "1")])
         #expect(nested.status == 400)
         #expect(nested.error("param") == "line_items[0][price_data][unit_amount]")
-        let url = try emulator.stripe("GET", "/v1/refunds")
+        let url = try emulator.stripe("GET", "/v1/setup_intents")
         #expect(url.status == 404)
         #expect(url.error("message")?.contains("Unrecognized request URL") == true)
 

@@ -70,7 +70,7 @@ extension API {
 
         // Customers
         v1(.post, "/v1/customers") { l, c in
-            let o = try l.createCustomer(c.params)
+            let o = try l.createCustomer(c.params, request: c.info)
             return try l.render(o, version: c.version, expand: c.expand)
         }
         v1(.get, "/v1/customers") { l, c in
@@ -87,7 +87,7 @@ extension API {
 
         // Invoice items and invoices
         v1(.post, "/v1/invoiceitems") { l, c in
-            let o = try l.createInvoiceItem(c.params)
+            let o = try l.createInvoiceItem(c.params, request: c.info)
             return try l.render(o, version: c.version, expand: c.expand)
         }
         v1(.get, "/v1/invoiceitems/{id}") { l, c in
@@ -95,7 +95,7 @@ extension API {
             return try l.render(o, version: c.version, expand: c.expand)
         }
         v1(.post, "/v1/invoices") { l, c in
-            let o = try l.createInvoice(c.params)
+            let o = try l.createInvoice(c.params, request: c.info)
             return try l.render(o, version: c.version, expand: c.expand)
         }
         v1(.get, "/v1/invoices") { l, c in

@@ -37,6 +37,7 @@ struct API: Sendable {
         }
         registerV1()
         registerTestHelpers()
+        registerRefundsAndDisputes()
         registerBrowser()
     }
 
@@ -110,7 +111,7 @@ struct API: Sendable {
             }
             let expand: [String]
             do throws(StripeError) { expand = try params.expand() } catch { return answer(error.status, error.json.bytes) }
-            let call = Call(params: params, version: version, info: RequestInfo(requestID: requestID, idempotencyKey: key),
+            let call = Call(params: params, version: version, info: RequestInfo(requestID: requestID, idempotencyKey: key, version: version),
                             id: path["id"] ?? "", expand: expand)
             let fingerprint = "\(method) \(request.path)\n" + pairs.map { "\($0.name)=\($0.value)" }.sorted().joined(separator: "&")
             let outcome = await emulator.perform { ledger -> (status: Int, body: [UInt8], replayed: Bool) in

@@ -1,6 +1,6 @@
 extension Ledger {
     /// `POST /v1/customers`.
-    mutating func createCustomer(_ p: Params) throws(StripeError) -> JSONObject {
+    mutating func createCustomer(_ p: Params, request: RequestInfo? = nil) throws(StripeError) -> JSONObject {
         try p.allowOnly(["email", "name", "description", "phone", "metadata", "expand", "address", "preferred_locales",
                          "payment_method", "invoice_settings"])
         let customer: JSONObject = [
@@ -13,6 +13,7 @@ extension Ledger {
             "phone": JSON(try p.string("phone")), "preferred_locales": [], "shipping": nil, "tax_exempt": "none",
         ]
         insert(customer)
+        emit("customer.created", customer, request: request)
         return customer
     }
 

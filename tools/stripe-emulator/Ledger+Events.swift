@@ -107,4 +107,6 @@ extension Ledger {
 struct RequestInfo: Sendable {
     var requestID: String
     var idempotencyKey: String?
+    /// The request's `Stripe-Version` (what its answer, also a 402's objects, is rendered in).
+    var version: APIVersion?
 }

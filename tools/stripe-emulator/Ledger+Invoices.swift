@@ -1,7 +1,7 @@
 extension Ledger {
     /// `POST /v1/invoiceitems`: `customer`, and `amount`+`currency` or `price_data[currency|unit_amount|product]`
     /// with `quantity`; pending until an invoice pulls it in, or attached at once with `invoice=in_...` (a draft).
-    mutating func createInvoiceItem(_ p: Params) throws(StripeError) -> JSONObject {
+    mutating func createInvoiceItem(_ p: Params, request: RequestInfo? = nil) throws(StripeError) -> JSONObject {
         try p.allowOnly(["customer", "amount", "currency", "price_data", "quantity", "description", "metadata",
                          "invoice", "expand", "period", "discountable", "unit_amount_decimal", "tax_behavior"])
         let customer = try get("customer", try p.requiredString("customer"), param: "customer")
@@ -38,16 +38,18 @@ extension Ledger {
             "customer": .string(customer.id), "date": .int(now), "description": JSON(try p.string("description")),
             "discountable": true, "invoice": JSON(invoiceID), "livemode": false,
             "metadata": .object(try p.metadata() ?? JSONObject()), "period": ["start": .int(now), "end": .int(now)],
-            "quantity": .int(quantity), "unit_amount": .int(unit),
+            "proration": false, "quantity": .int(quantity), "quantity_decimal": .string(String(quantity)),
+            "unit_amount": .int(unit),
         ]
         insert(item)
+        emit("invoiceitem.created", item, request: request)
         if let invoiceID { recomputeInvoice(invoiceID) }
         return item
     }
 
     /// `POST /v1/invoices`: a draft for `customer`; `pending_invoice_items_behavior=include` pulls in the
     /// customer's pending invoice items (Stripe's default is `exclude`).
-    mutating func createInvoice(_ p: Params) throws(StripeError) -> JSONObject {
+    mutating func createInvoice(_ p: Params, request: RequestInfo? = nil) throws(StripeError) -> JSONObject {
         try p.allowOnly(["customer", "metadata", "auto_advance", "collection_method", "pending_invoice_items_behavior",
                          "description", "currency", "days_until_due", "due_date", "expand", "footer",
                          "payment_settings", "automatic_tax"])
@@ -76,7 +78,12 @@ extension Ledger {
         let id = IDs.make("in_")
         let invoice: JSONObject = [
             "id": .string(id), "object": "invoice", "account_country": "US", "account_name": "Stripe stand-in",
-            "amount_due": 0, "amount_paid": 0, "amount_remaining": 0, "attempt_count": 0, "attempted": false,
+            "amount_due": 0, "amount_overpaid": 0, "amount_paid": 0, "amount_paid_off_stripe": 0, "amount_remaining": 0,
+            "amount_shipping": 0, "attempt_count": 0, "attempted": false,
+            "automatic_tax": ["disabled_reason": nil, "enabled": false, "liability": nil, "provider": nil, "status": nil],
+            "default_tax_rates": [], "discounts": [], "issuer": ["type": "self"],
+            "payment_settings": ["default_mandate": nil, "payment_method_options": nil, "payment_method_types": nil],
+            "post_payment_credit_notes_amount": 0, "pre_payment_credit_notes_amount": 0, "starting_balance": 0,
             "auto_advance": .bool(try p.bool("auto_advance") ?? false), "billing_reason": "manual",
             "collection_method": .string(collection), "created": .int(now), "currency": .string(currency),
             "customer": .string(customer.id), "customer_email": customer["email"] ?? nil, "customer_name": customer["name"] ?? nil,
@@ -92,6 +99,7 @@ extension Ledger {
         insert(invoice)
         for item in pending { modify(item.id) { $0["invoice"] = .string(id) } }
         recomputeInvoice(id)
+        emit("invoice.created", objects[id]!, request: request)
         return objects[id]!
     }
 
@@ -101,9 +109,14 @@ extension Ledger {
         let lines: [JSON] = items.map { item in
             [
                 "id": .string("il_" + item.id.dropFirst(3)), "object": "line_item", "amount": item["amount"] ?? 0,
-                "currency": item["currency"] ?? nil, "description": item["description"] ?? nil, "invoice": .string(id),
+                "currency": item["currency"] ?? nil, "description": item["description"] ?? nil,
+                "discount_amounts": [], "discountable": item["discountable"] ?? true, "discounts": [], "invoice": .string(id),
                 "invoice_item": .string(item.id), "livemode": false, "metadata": item["metadata"] ?? [:],
-                "period": item["period"] ?? nil, "quantity": item["quantity"] ?? 1, "type": "invoiceitem",
+                "parent": ["invoice_item_details": ["invoice": .string(id), "invoice_item": .string(item.id), "proration": false,
+                                                    "proration_details": ["credited_items": nil], "subscription": nil],
+                           "subscription_item_details": nil, "type": "invoice_item_details"],
+                "period": item["period"] ?? nil, "pretax_credit_amounts": [], "quantity": item["quantity"] ?? 1,
+                "subtotal": item["amount"] ?? 0, "taxes": [], "type": "invoiceitem",
             ]
         }
         let total = items.reduce(Int64(0)) { $0 + ($1.int("amount") ?? 0) }

@@ -85,5 +85,6 @@ extension Ledger {
                 _ = try? settle(pi.id, success: true, request: nil)
             }
         }
+        runRefundTimers(nowMs: nowMs)
     }
 }

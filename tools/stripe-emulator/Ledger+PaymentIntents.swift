@@ -67,7 +67,7 @@ extension Ledger {
         if confirm, let pm {
             if let returnURL { pi["_return_url"] = .string(returnURL); update(pi) }
             let outcome = attemptPayment(id, with: pm, request: request)
-            try throwIfDeclined(outcome, id)
+            try throwIfDeclined(outcome, id, version: request.version)
         }
         return objects[id]!
     }
@@ -123,7 +123,7 @@ extension Ledger {
             // A card Stripe refuses outright (an invalid or live number) is a 402 on the PaymentIntent.
             do { pm = try createPaymentMethod(data) } catch {
                 var e = error
-                e.extra["payment_intent"] = try? render(pi, version: settings.defaultVersion)
+                e.extra["payment_intent"] = try? render(pi, version: request.version ?? settings.defaultVersion)
                 throw e
             }
         } else if let pmID = try p.string("payment_method") {
@@ -142,7 +142,7 @@ extension Ledger {
         pi["_use_stripe_sdk"] = try p.bool("use_stripe_sdk") == true ? .bool(true) : nil
         update(pi)
         let outcome = attemptPayment(id, with: pm, request: request)
-        try throwIfDeclined(outcome, id)
+        try throwIfDeclined(outcome, id, version: request.version)
         return objects[id]!
     }
 
@@ -164,11 +164,11 @@ extension Ledger {
     }
 
     /// The 402 Stripe answers a declined confirmation with.
-    func throwIfDeclined(_ outcome: PaymentOutcome, _ id: String) throws(StripeError) {
+    func throwIfDeclined(_ outcome: PaymentOutcome, _ id: String, version: APIVersion? = nil) throws(StripeError) {
         guard outcome == .declined, let pi = objects[id], let error = pi.object("last_payment_error") else { return }
         var e = StripeError(status: 402, type: "card_error", code: error.string("code"), declineCode: error.string("decline_code"),
                             message: error.string("message") ?? TestCard.declined, param: error.string("param"))
-        e.extra["payment_intent"] = try? render(pi, version: settings.defaultVersion)
+        e.extra["payment_intent"] = try? render(pi, version: version ?? settings.defaultVersion)
         e.extra["charge"] = error["charge"]
         e.extra["payment_method"] = error["payment_method"]
         throw e
@@ -222,6 +222,7 @@ extension Ledger {
         guard var pi = objects[id] else { return }
         let pm = pi.string("payment_method").flatMap { objects[$0] }
         let charge = makeCharge(pi, pm: pm, failure: nil)
+        emit("charge.succeeded", charge, request: request)
         pi["status"] = "succeeded"
         pi["amount_received"] = pi["amount"]
         pi["latest_charge"] = .string(charge.id)
@@ -231,6 +232,7 @@ extension Ledger {
         update(pi)
         emit("payment_intent.succeeded", pi, request: request)
         paymentIntentChanged(id, .succeeded, request: request)
+        openDisputeIfTestCard(id, request: request)
     }
 
     /// The payment fails: back to `requires_payment_method` with `last_payment_error`.
@@ -245,6 +247,7 @@ extension Ledger {
         if let pm { error["payment_method"] = (try? render(pm, version: settings.defaultVersion)) ?? nil }
         if type == "card_error" {
             let charge = makeCharge(pi, pm: pm, failure: (code: declineCode ?? code, message: message))
+            emit("charge.failed", charge, request: request)
             error["charge"] = .string(charge.id)
             pi["latest_charge"] = .string(charge.id)
         }
@@ -351,7 +354,7 @@ extension Ledger {
                 "type": ok ? "authorized" : "issuer_declined",
             ],
             "paid": .bool(ok), "payment_intent": .string(pi.id), "payment_method": JSON(pm?.id),
-            "payment_method_details": .object(details), "receipt_url": nil, "refunded": false,
+            "payment_method_details": .object(details), "receipt_url": nil, "refunded": false, "disputed": false,
             "status": ok ? "succeeded" : "failed",
         ]
         insert(charge)

@@ -17,6 +17,15 @@ extension Ledger {
                 o.remove("payment_intent")
                 o.remove("paid")
             }
+            // Lines name their invoice item with `parent` from basil, with `invoice_item` + `type` before.
+            if var lines = o.object("lines"), let data = lines["data"]?.array {
+                lines["data"] = .array(data.map { line in
+                    guard var l = line.object else { return line }
+                    if version.usesConfirmationSecret { l.remove("invoice_item"); l.remove("type") } else { l.remove("parent") }
+                    return .object(l)
+                })
+                o["lines"] = .object(lines)
+            }
         case "webhook_endpoint":
             if !includeSecret { o.remove("secret") }
         default: break

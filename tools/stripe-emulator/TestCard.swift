@@ -44,7 +44,18 @@ struct TestCard: Sendable {
                  paymentMethodID: "pm_card_authenticationRequiredOnSetup"),
         TestCard(number: "4000002760003184", brand: "visa", behavior: .authenticate,
                  paymentMethodID: "pm_card_authenticationRequired"),
+        // Cards whose payments succeed and whose later life is the test (Ledger+Disputes, Ledger+Refunds).
+        TestCard(number: createDispute, brand: "visa", behavior: .succeed, paymentMethodID: "pm_card_createDispute"),
+        TestCard(number: refundPending, brand: "visa", behavior: .succeed, paymentMethodID: "pm_card_pendingRefund"),
+        TestCard(number: refundFail, brand: "visa", behavior: .succeed, paymentMethodID: "pm_card_refundFail"),
     ]
+
+    /// The payment succeeds, then a dispute opens on it (Stripe's test card).
+    static let createDispute = "4000000000000259"
+    /// Refunds go `pending`, then `failed` (`lost_or_stolen_card`).
+    static let refundPending = "4000000000007726"
+    /// Refunds succeed, then fail (`expired_or_canceled_card`), as Stripe's 4000000000005126 does.
+    static let refundFail = "4000000000005126"
 
     /// The test PaymentMethod id of the asynchronous method.
     static let asyncPaymentMethodID = "pm_usBankAccount"

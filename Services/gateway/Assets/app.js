@@ -142,7 +142,9 @@
     payment_failed: ["Payment failed", "The payment did not go through. You can try again."],
     canceled: ["Canceled", "This order was canceled."],
     expired: ["Expired", "This order expired before it was paid."],
-    needs_review: ["In review", "Payment received; we are checking the order and will contact you."]
+    needs_review: ["In review", "Payment received; we are checking the order and will contact you."],
+    partially_refunded: ["Partly refunded", "Part of your payment was refunded to you."],
+    refunded: ["Refunded", "Your payment was refunded to you."]
   };
   var good = { paid: true, fulfilled: true, processing: true };
   var bad = { payment_failed: true, canceled: true, expired: true };

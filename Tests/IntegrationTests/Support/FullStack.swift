@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import Testing
 
 /// The whole product for one test, all real: the Stripe stand-in, notifier, fulfillment, payments and
@@ -56,10 +57,20 @@ final class FullStack: @unchecked Sendable {
                 email: String = "buyer@example.com") throws -> [String: Any] {
         let r = try http.postJSON(path, #"{"items":[{"sku":"\#(sku)","quantity":\#(quantity)}],"email":"\#(email)"}"#)
         guard r.status == 201 else { throw ServiceFailure("\(path) answered \(r.status): \(r.text)") }
+        if let id = r.json["order_id"] as? String, let token = r.json["order_token"] as? String {
+            tokens.withLock { $0[id] = token }
+        }
         return r.json
     }
 
-    func order(_ id: String) throws -> [String: Any] { try http.get("/api/orders/\(id)").json }
+    /// The order tokens of the orders ``create(_:sku:quantity:email:)`` made, by order id.
+    let tokens = Mutex<[String: String]>([:])
+
+    /// The order as the API shows it: with its token (the detailed view) when this stack created it.
+    func order(_ id: String) throws -> [String: Any] {
+        let headers = tokens.withLock { $0[id] }.map { [("Order-Token", $0)] } ?? []
+        return try http.get("/api/orders/\(id)", headers: headers).json
+    }
 
     /// A well-formed order token that no order was issued.
     static let anyToken = ("Order-Token", "otk_" + String(repeating: "0", count: 64))
