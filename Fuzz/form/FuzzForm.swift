@@ -44,20 +44,21 @@ public func fuzzForm(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for (k, v) in tree.pairs { leaves(v, into: &found, path: [k]) }
     require(found.count == pairs.count, "\(pairs.count) pairs but \(found.count) leaves: a pair was dropped or overwritten in \(show(Array(text.utf8)))")
 
-    // Each pair's value at its path: `[]` takes the next position of its array, indexes their rank.
+    // Each pair's value at its path: `[]` takes the next position of its array, indexes their rank, so
+    // positions compare as "some index". One leaf per pair: a multiset, matched in linear time.
+    func shape(_ path: [String]) -> String {
+        path.map { $0.isEmpty || FormDecoder.isIndex($0) ? "#" : "=" + $0 }.joined(separator: "\u{0}")
+    }
+    var leavesByShape: [String: Int] = [:]
+    for leaf in found { leavesByShape[shape(leaf.path) + "\u{1}" + leaf.value, default: 0] += 1 }
     for (name, value) in pairs {
         guard let path = try? FormDecoder.keyPath(name) else {
             require(false, "decoded a name keyPath refuses: \(name)")
             return 0
         }
-        // Resolve the path against the tree: named keys directly, indexes and [] by searching the leaves.
-        let matches = found.filter { leaf in
-            leaf.path.count == path.count && leaf.value.utf8.elementsEqual(value.utf8)
-                && zip(leaf.path, path).allSatisfy { have, want in
-                    want.isEmpty || FormDecoder.isIndex(want) ? FormDecoder.isIndex(have) : have == want
-                }
-        }
-        require(!matches.isEmpty, "the value of \(name) is not at its path")
+        let key = shape(path) + "\u{1}" + value
+        require(leavesByShape[key, default: 0] > 0, "the value of \(name) is not at its path")
+        leavesByShape[key, default: 0] -= 1
     }
 
     var again: [(name: String, value: String)] = []

@@ -22,8 +22,9 @@
 // - Numbers: we keep the literal and convert it once, to the type asked for; JSONSerialization converts
 //   every number up front (and may refuse one that no Swift number holds, e.g. 1e400, which we accept as
 //   a literal and refuse only when decoded). Numbers compare as Double when both sides have one.
-// - Foundation quirk, not ours: JSONDecoder refuses `0e9` (zero, an exponent of one digit) as a Float or
-//   Double, though it takes `0e10`, `0.0e9` and `0e9` as Int; we read it as 0. Probes with such a literal
+// - Foundation quirk, not ours: JSONDecoder refuses some zeros written with an exponent as Float or
+//   Double (`0e9`, `0.00e9`, `-0.0e9`, `0.00e-9`) while taking others (`0e10`, `0.0e9`, `0.0000e12`), and
+//   takes all of them as Int; we read every one as 0. Probes with a zero literal that has an exponent
 //   are skipped.
 import Foundation
 @testable import Wire
@@ -61,12 +62,13 @@ private func hasEquivalentKeys(_ value: JSONValue) -> Bool {
     }
 }
 
-/// True if some number in `value` is a zero with a one-digit exponent (`0e9`), which JSONDecoder refuses.
+/// True if some number in `value` is a zero written with an exponent (`0e9`, `-0.00e9`), which
+/// JSONDecoder refuses or takes depending on the digits.
 private func hasFoundationZeroQuirk(_ value: JSONValue) -> Bool {
     switch value {
     case .number(let t):
-        let b = Array(t.utf8.drop { $0 == UInt8(ascii: "-") })
-        return b.count >= 2 && b[0] == UInt8(ascii: "0") && (b[1] | 0x20) == UInt8(ascii: "e")
+        guard let e = t.utf8.firstIndex(where: { $0 | 0x20 == UInt8(ascii: "e") }) else { return false }
+        return t.utf8[..<e].allSatisfy { $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     case .object(let o): return o.values.contains(where: hasFoundationZeroQuirk)
     case .array(let a): return a.contains(where: hasFoundationZeroQuirk)
     default: return false

@@ -73,7 +73,7 @@ struct MailMessage: Sendable {
         line("From: " + MIME.field(from.header))
         line("To: " + MIME.field(to.header))
         line("Subject: " + MIME.field(MIME.headerText(subject)))
-        line("Message-ID: <" + MIME.field(messageID).filter { $0 != " " && $0 != "<" && $0 != ">" } + ">")
+        line("Message-ID: <" + MIME.messageID(messageID) + ">")
         line("MIME-Version: 1.0")
         line("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
         line("")
@@ -123,6 +123,14 @@ enum MIME {
             out.append(u == "\r" || u == "\n" || u == "\0" ? " " : u)
             i += 1
         }
+        return String(out)
+    }
+
+    /// A Message-ID without its brackets: no whitespace, controls or brackets at all (a msg-id is one
+    /// token; a fold there would be a line of its own once its space is dropped).
+    static func messageID(_ id: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in id.unicodeScalars where u.value > 0x20 && u.value != 0x7F && u != "<" && u != ">" { out.append(u) }
         return String(out)
     }
 

@@ -44,6 +44,17 @@ struct MailMessageTests {
         #expect(lines.contains("Message-ID: <evt_1Bcc:a@b.c.email@example.com>"))
     }
 
+    // Found by the mail fuzz target in the first version of the fix: a message id holding CR LF SP kept
+    // it as a fold, then lost the space to the msg-id filter, leaving a line ">" of its own.
+    @Test("a message id with CR LF SP (a fold) cannot split the Message-ID header")
+    func messageIDFold() {
+        let message = MailMessage(from: MailAddress(name: nil, address: "shop@localhost"), to: MailAddress(name: nil, address: "a@b.c"),
+                                  subject: "s", text: "", html: "", messageID: "Evil\r\nBcc: victim@x.y.c\u{7}N\r\n <", date: 0)
+        let lines = head(message)
+        #expect(names(lines) == expected, "\(lines)")
+        #expect(lines.contains("Message-ID: <EvilBcc:victim@x.y.cN>"))
+    }
+
     @Test("MIME.field keeps encoded-word folds and blanks every other CR, LF and NUL")
     func field() {
         #expect(MIME.field("a\r\n b") == "a\r\n b")
