@@ -21,10 +21,8 @@ enum DisputeEvents {
     static func apply(_ c: Connection, eventID: String, change: DisputeChange, outbox: Outbox, traceID: String?,
                       now: Int64 = Envelope.now()) throws -> (String, String?) {
         let (outcome, note) = try decide(c, change: change, outbox: outbox, traceID: traceID, now: now)
-        try c.execute("""
-            INSERT OR IGNORE INTO payment_events(event_id, stripe_event_id, type, order_id, outcome, note, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, eventID, change.disputeID, BookEvents.disputeChanged, change.orderID, outcome, note, now)
+        try PaymentEvents.record(c, eventID: eventID, stripeID: change.disputeID, type: BookEvents.disputeChanged,
+                                 orderID: change.orderID, outcome: outcome, note: note, now: now)
         return (outcome, note)
     }
 

@@ -66,11 +66,19 @@ enum PaymentEvents {
         let cause = "event:" + event.stripeEventID
         let (outcome, note) = try decide(c, type: type, event: event, cause: cause, outbox: outbox, traceID: traceID,
                                          latePaymentPolicy: latePaymentPolicy, now: now)
+        try record(c, eventID: eventID, stripeID: event.stripeEventID, type: type, orderID: event.orderID,
+                   outcome: outcome.rawValue, note: note, now: now)
+        return (outcome, note)
+    }
+
+    /// Records what an event from payments did to its order, once per event id: payment, refund and
+    /// dispute events alike (`stripeID` is the Stripe event, refund or dispute it came from).
+    static func record(_ c: Connection, eventID: String, stripeID: String, type: String, orderID: String,
+                       outcome: String, note: String?, now: Int64) throws {
         try c.execute("""
             INSERT OR IGNORE INTO payment_events(event_id, stripe_event_id, type, order_id, outcome, note, received_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, eventID, event.stripeEventID, type, event.orderID, outcome.rawValue, note, now)
-        return (outcome, note)
+            """, eventID, stripeID, type, orderID, outcome, note, now)
     }
 
     private static func decide(_ c: Connection, type: String, event: PaymentEvent, cause: String, outbox: Outbox,

@@ -18,10 +18,8 @@ enum RefundEvents {
     static func apply(_ c: Connection, eventID: String, change: RefundChange, outbox: Outbox, traceID: String?,
                       now: Int64 = Envelope.now()) throws -> (String, String?) {
         let (outcome, note) = try decide(c, change: change, outbox: outbox, traceID: traceID, now: now)
-        try c.execute("""
-            INSERT OR IGNORE INTO payment_events(event_id, stripe_event_id, type, order_id, outcome, note, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, eventID, change.refundID, BookEvents.refundChanged, change.orderID, outcome, note, now)
+        try PaymentEvents.record(c, eventID: eventID, stripeID: change.refundID, type: BookEvents.refundChanged,
+                                 orderID: change.orderID, outcome: outcome, note: note, now: now)
         return (outcome, note)
     }
 
