@@ -119,6 +119,10 @@ enum FormDecoder {
             guard case .container(var c) = self else {
                 throw Failure(message: "Invalid parameter: \(fullName) is both a value and an object or array", param: fullName)
             }
+            // Free the slot while the container is changed, so its storage is not copied: with the old
+            // value still in `self`, every append copied the keys, and a body of n pairs took n² time.
+            self = .leaf("")
+            defer { self = .container(c) }
             let style: Style = head.isEmpty ? .appended : FormDecoder.isIndex(head) ? .indexed : .named
             if c.style == .unknown { c.style = style }
             guard c.style == style else {
@@ -128,11 +132,14 @@ enum FormDecoder {
             }
             // `x[]` appends a new element.
             let key = head.isEmpty ? String(c.keys.count) : head
-            var child = c.children[key] ?? .container(Container(style: .unknown))
-            if c.children[key] == nil { c.keys.append(key) }
-            // Free the slot while the child is changed, so the child's storage is not copied.
-            self = .leaf("")
-            defer { self = .container(c) }
+            // Taken out of the dictionary while it changes, for the same reason.
+            var child: Node
+            if let existing = c.children.removeValue(forKey: key) {
+                child = existing
+            } else {
+                child = .container(Container(style: .unknown))
+                c.keys.append(key)
+            }
             do {
                 try child.insert(value, at: path.dropFirst(), fullName: fullName)
             } catch {
