@@ -62,10 +62,11 @@ extension Ledger {
         var refund: JSONObject = [
             "id": .string(id), "object": "refund", "amount": .int(amount),
             "balance_transaction": .string(IDs.make("txn_")), "charge": .string(chargeID), "created": .int(IDs.now()),
-            "currency": .string(currency),
+            "currency": .string(currency), "customer": charge["customer"] ?? nil, "customer_account": nil,
             "destination_details": ["card": ["reference_status": "pending", "reference_type": "acquirer_reference_number",
                                              "type": "refund"], "type": "card"],
             "metadata": .object(metadata), "payment_intent": charge["payment_intent"] ?? nil,
+            "payment_method": charge["payment_method"] ?? nil,
             "reason": JSON(reason), "receipt_number": nil, "source_transfer_reversal": nil, "status": .string(status),
             "transfer_reversal": nil,
         ]
