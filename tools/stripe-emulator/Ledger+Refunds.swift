@@ -112,11 +112,15 @@ extension Ledger {
     }
 
     /// Ends an asynchronous refund (the test helper, or the timer): `pending` → `succeeded`/`failed`, or a
-    /// `succeeded` refund of the fail-after-success card → `failed`.
+    /// `succeeded` refund of the fail-after-success card → `failed`. The helper can also move a `pending`
+    /// refund to `requires_action`, where Stripe puts a refund that waits for the customer (e.g. bank details
+    /// for a method that cannot be refunded to itself); no test card does that on its own.
     mutating func settleRefund(_ id: String, outcome: String, failureReason: String?, request: RequestInfo?) throws(StripeError) -> JSONObject {
         let refund = try get("refund", id)
         let status = refund.string("status") ?? ""
         switch (status, outcome) {
+        case ("pending", "requires_action"):
+            changeRefund(id, to: "requires_action", failureReason: nil, request: request)
         case ("pending", "succeeded"), ("requires_action", "succeeded"):
             changeRefund(id, to: "succeeded", failureReason: nil, request: request)
         case ("pending", "failed"), ("requires_action", "failed"), ("succeeded", "failed"):
