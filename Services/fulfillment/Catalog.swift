@@ -1,3 +1,4 @@
+import Messages
 import Storage
 
 /// The products on sale as read from a catalog file (`CATALOG_FILE`, else the embedded
@@ -97,11 +98,8 @@ struct Catalog: Sendable, Equatable {
 
             let skuNode = try required("sku")
             let sku = try string("sku", skuNode)
-            guard (1...64).contains(sku.utf8.count),
-                  sku.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
-                                        || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
-                                        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
-                                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            // The rule orders are checked by: a SKU no order could name is refused here.
+            guard OrderRules.isValidSKU(sku) else {
                 throw Problem(line: skuNode.line, field: "\(path).sku", message: "expected 1 to 64 characters of A-Z a-z 0-9 . _ -; found \"\(sku)\"")
             }
             if let first = seen[sku] {

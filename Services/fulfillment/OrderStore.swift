@@ -17,27 +17,11 @@ struct OrderCaps: Sendable {
 }
 
 enum OrderStore {
-    static let maxLines = 100
-    static let quantityRange = 1...1000
-
-    /// Validates a create request without touching the database. Throws `invalid_argument` naming the field.
+    /// Validates a create request without touching the database, by the rules the gateway applies too.
+    /// Throws `invalid_argument` naming the field.
     static func validate(_ request: CreateOrderRequest) throws(WireError) {
-        guard !request.items.isEmpty else { throw .invalidArgument("field 'items' must not be empty") }
-        guard request.items.count <= maxLines else { throw .invalidArgument("field 'items' has more than \(maxLines) lines") }
-        var seen: Set<String> = []
-        for (i, item) in request.items.enumerated() {
-            guard !item.sku.isEmpty, item.sku.utf8.count <= 64 else {
-                throw .invalidArgument("field 'items[\(i)].sku' must be 1 to 64 characters")
-            }
-            guard quantityRange.contains(item.quantity) else {
-                throw .invalidArgument("field 'items[\(i)].quantity' must be from 1 to 1000")
-            }
-            guard seen.insert(item.sku).inserted else {
-                throw .invalidArgument("field 'items[\(i)].sku' repeats '\(item.sku)'; give each SKU once with its quantity")
-            }
-        }
-        guard EmailAddress.isPlausible(request.email) else {
-            throw .invalidArgument("field 'email' is not a plausible email address")
+        if let violation = OrderRules.violation(items: request.items, email: request.email) {
+            throw .invalidArgument("field '\(violation.field)': \(violation.message)")
         }
         if let hash = request.tokenHash, !OrderToken.isHash(hash) {
             throw .invalidArgument("field 'token_hash' must be 64 lowercase hex digits (a SHA-256)")
@@ -250,20 +234,5 @@ enum OrderStore {
         }
         try c.execute("UPDATE orders SET reservation = 'consumed' WHERE order_id = ?", orderID)
         return true
-    }
-}
-
-/// A plausibility check for customer email addresses: enough to catch typos and to keep header
-/// injection out of outgoing mail, not an RFC 5322 parser.
-enum EmailAddress {
-    static func isPlausible(_ s: String) -> Bool {
-        guard (3...254).contains(s.utf8.count) else { return false }
-        guard !s.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || "<>()[],;:\"\\".unicodeScalars.contains($0) })
-        else { return false }
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
-        let domain = parts[1]
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
     }
 }
