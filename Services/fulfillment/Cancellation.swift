@@ -85,7 +85,7 @@ struct Cancellation: Sendable {
         }
         guard let order else { throw .notFound("no order '\(request.orderID.prefix(64))'") }
         guard Self.cancellable.contains(order.status) else {
-            throw WireError(code: "conflict", message: "order \(order.orderID) is \(order.status.rawValue) and cannot be canceled",
+            throw WireError(code: .conflict, message: "order \(order.orderID) is \(order.status.rawValue) and cannot be canceled",
                             reason: "order_\(order.status.rawValue)")
         }
         switch try await end(order.orderID, as: .canceled, cause: "cancel:" + (traceID ?? "operator")) {
@@ -93,12 +93,12 @@ struct Cancellation: Sendable {
             outbox.wake()
             logger.info("order canceled", ["order.id": order.orderID])
         case .paymentFound(let outcome):
-            throw WireError(code: "conflict", message: outcome == "paid"
+            throw WireError(code: .conflict, message: outcome == "paid"
                                 ? "order \(order.orderID) was paid at Stripe meanwhile; it will be fulfilled, not canceled"
                                 : "order \(order.orderID) has a payment processing at Stripe; it cannot be canceled now",
                             reason: outcome == "paid" ? "already_paid" : "payment_processing")
         case .notApplicable(let status):
-            throw WireError(code: "conflict", message: "order \(order.orderID) is \(status.rawValue) and cannot be canceled",
+            throw WireError(code: .conflict, message: "order \(order.orderID) is \(status.rawValue) and cannot be canceled",
                             reason: "order_\(status.rawValue)")
         }
         do {

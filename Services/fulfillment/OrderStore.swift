@@ -46,7 +46,7 @@ enum OrderStore {
         if let key = request.idempotencyKey,
            let row = try c.queryOne("SELECT order_id, request_fingerprint FROM orders WHERE idempotency_key = ?", key) {
             guard row.string("request_fingerprint") == fingerprint else {
-                throw WireError(code: "conflict", message: "idempotency_key was already used for a different order",
+                throw WireError(code: .conflict, message: "idempotency_key was already used for a different order",
                                 reason: "idempotency_key_reused")
             }
             let orderID = row.string("order_id") ?? ""
@@ -79,7 +79,7 @@ enum OrderStore {
                                      line.quantity, line.sku)
             guard took == 1 else {
                 // Throwing rolls back this request's savepoint, including reservations made for earlier lines.
-                throw WireError(code: "conflict", message: "not enough stock of '\(line.sku)' for \(line.quantity)",
+                throw WireError(code: .conflict, message: "not enough stock of '\(line.sku)' for \(line.quantity)",
                                 reason: "out_of_stock")
             }
         }
@@ -133,7 +133,7 @@ enum OrderStore {
     static func checkCaps(_ c: Connection, _ request: CreateOrderRequest, _ caps: OrderCaps) throws {
         let units = request.items.reduce(0) { $0 + $1.quantity }
         guard units <= caps.maxUnits else {
-            throw WireError(code: "unprocessable", message: "field 'items': \(units) units in one order; at most \(caps.maxUnits)",
+            throw WireError(code: .unprocessable, message: "field 'items': \(units) units in one order; at most \(caps.maxUnits)",
                             reason: "too_many_units")
         }
         // The literal status list matches the partial indexes' (SQLite uses them only then).
@@ -142,7 +142,7 @@ enum OrderStore {
                 SELECT count(*) AS n FROM orders WHERE lower(email) = ? AND status IN ('awaiting_payment', 'processing', 'payment_failed')
                 """, request.email.lowercased())?.int("n") ?? 0
             guard open < caps.maxOpenPerEmail else {
-                throw WireError(code: "resource_exhausted", message: "this email address has \(open) unpaid orders open; pay or let "
+                throw WireError(code: .resourceExhausted, message: "this email address has \(open) unpaid orders open; pay or let "
                                 + "them expire first", retryable: true, reason: "open_orders_per_email")
             }
         }
@@ -152,7 +152,7 @@ enum OrderStore {
                   AND status IN ('awaiting_payment', 'processing', 'payment_failed') AND client_address IS NOT NULL
                 """, String(client.prefix(64)))?.int("n") ?? 0
             guard open < caps.maxOpenPerClient else {
-                throw WireError(code: "resource_exhausted", message: "too many unpaid orders open from this address; pay or let "
+                throw WireError(code: .resourceExhausted, message: "too many unpaid orders open from this address; pay or let "
                                 + "them expire first", retryable: true, reason: "open_orders_per_client")
             }
         }

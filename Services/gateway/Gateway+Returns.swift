@@ -81,7 +81,7 @@ extension Gateway {
 
     static func reason(for error: UpstreamError) -> ReturnReason {
         switch error.error.code {
-        case "invalid_argument", "not_found": .invalidReturn
+        case .invalidArgument, .notFound: .invalidReturn
         default: .verificationUnavailable
         }
     }

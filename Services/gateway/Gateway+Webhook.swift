@@ -50,12 +50,12 @@ extension Gateway {
         } catch {
             let wire = error.error
             switch wire.code {
-            case "invalid_signature", "invalid_payload":
-                logger.info("webhook refused", ["trace.id": request.requestID, "error.code": wire.code,
+            case .invalidSignature, .invalidPayload:
+                logger.info("webhook refused", ["trace.id": request.requestID, "error.code": wire.code.rawValue,
                                                 "error.reason": wire.reason ?? ""])
-                let refused = APIError(status: .badRequest, code: wire.code, message: Redactor.scrub(wire.message),
+                let refused = APIError(status: .badRequest, code: wire.code.rawValue, message: Redactor.scrub(wire.message),
                                        reason: wire.reason)
-                return (refused.response, wire.code)
+                return (refused.response, wire.code.rawValue)
             default:
                 // Not recorded, whatever the reason: 503 so Stripe delivers it again.
                 let unavailable = APIError(status: .serviceUnavailable, code: "unavailable",

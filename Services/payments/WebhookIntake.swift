@@ -68,7 +68,7 @@ struct WebhookIntake: Sendable {
                 + "\(live ? "live" : "test")-mode key; refused"
             logger.warn("webhook refused: livemode differs from the key's mode",
                         ["stripe.event_id": String(event.id.prefix(64)), "webhook.reason": "livemode_mismatch", "trace.id": traceID ?? ""])
-            throw WireError(code: "invalid_payload", message: message, reason: "livemode_mismatch")
+            throw WireError(code: .invalidPayload, message: message, reason: "livemode_mismatch")
         }
         return (event, bytes)
     }
