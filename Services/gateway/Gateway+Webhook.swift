@@ -41,12 +41,12 @@ extension Gateway {
             let reply: WebhookReply = try await upstream.call(.payments, PaymentMessages.webhook, payload,
                                                               traceID: request.requestID, deadline: nil)
             logger.debug("webhook recorded", ["trace.id": request.requestID, "stripe.event_id": reply.eventID,
-                                              "stripe.event_type": reply.type, "webhook.outcome": reply.outcome])
+                                              "stripe.event_type": reply.type, "webhook.outcome": reply.outcome.rawValue])
             var w = JSONWriter()
             w.beginObject()
             w.field("received", true)
             w.endObject()
-            return (.json(.ok, w), reply.outcome == "duplicate" ? "duplicate" : "accepted")
+            return (.json(.ok, w), reply.outcome.rawValue)
         } catch {
             let wire = error.error
             switch wire.code {

@@ -155,7 +155,7 @@ struct WebhookIntake: Sendable {
                 if case .unmatched(let why) = outcome { logger.warn("Stripe event matches no order", ["stripe.event_id": id, "reason": why]) }
                 logger.debug("Stripe event recorded", ["stripe.event_id": id, "stripe.type": type, "outcome": label, "source": source])
             }
-            completion(.success(WebhookReply(outcome: fresh ? "accepted" : "duplicate", eventID: id, type: type)))
+            completion(.success(WebhookReply(outcome: fresh ? .accepted : .duplicate, eventID: id, type: type)))
         })
     }
 }
