@@ -1,4 +1,3 @@
-import FoundationEssentials
 import HTTP
 import Messages
 import Wire
@@ -34,7 +33,7 @@ struct OrderBody: Sendable, Equatable {
         }
         let raw: Raw
         do {
-            raw = try JSONDecoder().decode(Raw.self, from: Data(request.body))
+            raw = try JSONValueDecoder.decode(Raw.self, from: request.body)
         } catch let error as DecodingError {
             throw describe(error)
         } catch {
@@ -90,7 +89,7 @@ struct OrderBody: Sendable, Equatable {
         switch type {
         case is Int.Type: "an integer"
         case is String.Type: "a string"
-        case is [Raw.Item].Type: "an array"
+        case is [Any].Type, is [Raw.Item].Type: "an array"
         default: "an object"
         }
     }

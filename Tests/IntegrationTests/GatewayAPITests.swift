@@ -171,6 +171,14 @@ struct GatewayAPITests {
             #expect(r.errorField == field, "\(body) -> \(r)")
             #expect(r.errorCode == (status == 400 ? "invalid_argument" : "unprocessable"), "\(body) -> \(r)")
         }
+        // Read by Wire's reader (no longer Foundation's): the messages still name the field and the
+        // expected kind, and a key given twice is refused rather than one of them used.
+        let notArray = try stack.http.postJSON("/api/orders", #"{"items":"mug","email":"a@b.co"}"#)
+        #expect(notArray.errorValue("message") == "field 'items' must be an array", "\(notArray)")
+        let notInt = try stack.http.postJSON("/api/orders", #"{"items":[{"sku":"mug","quantity":"2"}],"email":"a@b.co"}"#)
+        #expect(notInt.errorValue("message") == "field 'items[0].quantity' must be an integer", "\(notInt)")
+        let twice = try stack.http.postJSON("/api/orders", #"{"items":[{"sku":"mug","quantity":1}],"email":"a@b.co","email":"c@d.co"}"#)
+        #expect(twice.status == 400 && twice.errorField == "body", "\(twice)")
         let form = try stack.http.send("POST", "/api/orders", headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                        body: Array("a=1".utf8))
         #expect(form.status == 415, "\(form)")
