@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Core", path: "Shared/Core", swiftSettings: strict),
         .target(name: "Wire", dependencies: ["CLinux"], path: "Shared/Wire", swiftSettings: strict),
         .target(name: "Logging", dependencies: ["Wire"], path: "Shared/Logging", swiftSettings: strict),
-        .target(name: "Transport", dependencies: ["Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["Core", "Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),
         .target(name: "HTTP", dependencies: ["Core", "Wire", "Logging", "Transport", "CLinux"], path: "Shared/HTTP", swiftSettings: strict),
         .target(name: "Crypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
@@ -48,7 +48,7 @@ let package = Package(
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.
-        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP", "Crypto"], path: "Services/gateway",
+        .executableTarget(name: "gateway", dependencies: ["Core", "ServiceKit", "Messages", "HTTP", "Crypto"], path: "Services/gateway",
                           exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
         .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
         .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging", "Crypto"], path: "Services/fulfillment",
