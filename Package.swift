@@ -31,30 +31,32 @@ let package = Package(
         .systemLibrary(name: "CLinux", path: "Shared/CLinux"),
 
         // Shared libraries. Dependencies point one way: Services -> Shared.
+        // Core: dependency-free rules every module may use (percent-encoding, backoff, the email check).
+        .target(name: "Core", path: "Shared/Core", swiftSettings: strict),
         .target(name: "Wire", dependencies: ["CLinux"], path: "Shared/Wire", swiftSettings: strict),
         .target(name: "Logging", dependencies: ["Wire"], path: "Shared/Logging", swiftSettings: strict),
-        .target(name: "Transport", dependencies: ["Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["Core", "Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),
-        .target(name: "HTTP", dependencies: ["Wire", "Logging", "Transport", "CLinux"], path: "Shared/HTTP", swiftSettings: strict),
+        .target(name: "HTTP", dependencies: ["Core", "Wire", "Logging", "Transport", "CLinux"], path: "Shared/HTTP", swiftSettings: strict),
         .target(name: "Crypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
         .target(name: "Curl", dependencies: ["CCurl"], path: "Shared/Curl", swiftSettings: strict),
-        .target(name: "Messages", path: "Shared/Messages", swiftSettings: strict),
-        .target(name: "Stripe", dependencies: ["Curl", "Crypto", "Wire", "Logging"], path: "Shared/Stripe", swiftSettings: strict),
-        .target(name: "Events", dependencies: ["Wire", "Logging", "Transport", "Storage"],
+        .target(name: "Messages", dependencies: ["Core", "Wire"], path: "Shared/Messages", swiftSettings: strict),
+        .target(name: "Stripe", dependencies: ["Core", "Curl", "Crypto", "Wire", "Logging"], path: "Shared/Stripe", swiftSettings: strict),
+        .target(name: "Events", dependencies: ["Core", "Wire", "Logging", "Transport", "Storage"],
                 path: "Shared/Events", swiftSettings: strict),
         .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events"],
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.
-        .executableTarget(name: "gateway", dependencies: ["ServiceKit", "Messages", "HTTP", "Crypto"], path: "Services/gateway",
+        .executableTarget(name: "gateway", dependencies: ["Core", "ServiceKit", "Messages", "HTTP", "Crypto"], path: "Services/gateway",
                           exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
         .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
         .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging", "Crypto"], path: "Services/fulfillment",
                           exclude: ["catalog.sample.json"], swiftSettings: strict),
-        .executableTarget(name: "notifier", dependencies: ["ServiceKit", "Messages", "Crypto", "Curl", "HTTP", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/notifier", swiftSettings: strict),
+        .executableTarget(name: "notifier", dependencies: ["Core", "ServiceKit", "Messages", "Crypto", "Curl", "HTTP", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/notifier", swiftSettings: strict),
 
         // The local Stripe stand-in: never part of the four services, used when no STRIPE_SECRET_KEY is set.
-        .executableTarget(name: "stripe-emulator", dependencies: ["HTTP", "Storage", "Crypto", "Curl", "Wire", "Logging", "Transport"],
+        .executableTarget(name: "stripe-emulator", dependencies: ["Core", "HTTP", "Storage", "Crypto", "Curl", "Wire", "Logging", "Transport"],
                           path: "tools/stripe-emulator", exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
 
         // Scripts, styles and pages stay files in a target's Assets/ folder and are embedded at build time.
@@ -74,6 +76,8 @@ let package = Package(
         .executableTarget(name: "events-harness", dependencies: ["ServiceKit", "Events", "Storage", "Transport", "Wire"],
                           path: "Tests/Harness/events-harness", swiftSettings: strict),
 
+        .testTarget(name: "CoreTests", dependencies: ["Core"], path: "Tests/CoreTests", swiftSettings: strict),
+        .testTarget(name: "MessagesTests", dependencies: ["Messages", "Core", "Wire"], path: "Tests/MessagesTests", swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Logging"], path: "Tests/WireTests", swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"], path: "Tests/HTTPTests", swiftSettings: strict),
         .testTarget(name: "StripeTests", dependencies: ["Stripe", "Crypto", "Curl", "Wire"], path: "Tests/StripeTests",

@@ -1,26 +1,62 @@
-// Fuzz target `catalog`: fulfillment's catalog reader (Services/fulfillment/Catalog.swift and its own JSON
-// reader, PositionedJSON.swift), on any file.
+// Fuzz target `catalog`: fulfillment's catalog reader (Services/fulfillment/Catalog.swift), which reads
+// the file with the services' JSON reader (Shared/Wire's ParsedJSON) and its byte offsets, on any file.
 //
 // Invariants:
-// - never crashes; a refusal names a line >= 1;
+// - never crashes; a refusal names a line of the file (1 to the number of lines);
 // - an accepted catalog obeys every rule the reader promises (non-empty, SKUs unique and of
 //   [A-Za-z0-9._-]{1,64}, amounts 1...99_999_999, currencies three lowercase letters, stock
 //   0...1_000_000_000, names 1...200 characters without control characters, descriptions <= 1000);
-// - two readers, one file: whatever the catalog reader accepts, the services' JSON reader (Shared/Wire)
-//   accepts too (after a UTF-8 BOM, which only the catalog allows) and reads the same products. So the
-//   two readers cannot disagree on duplicate keys, canonically equivalent keys or numbers.
+// - the offsets a line is computed from are right: the reader accepts a file with offsets exactly when
+//   it accepts it without (failing at the same byte), and every value's offset is the first byte of a
+//   value of that kind, strictly increasing in document order. So a line number points at the value.
+import Wire
 @testable import FuzzFulfillmentCatalog
-@testable import Wire
+
+/// Checks `node`'s offset and its children's; returns the last offset seen.
+private func checkOffsets(_ node: ParsedJSON, _ bytes: [UInt8], after previous: Int) -> Int {
+    guard let offset = node.offset, offset > previous, offset < bytes.count else {
+        require(false, "offset \(String(describing: node.offset)) after \(previous) in \(bytes.count) bytes")
+        return Int.max
+    }
+    let b = bytes[offset]
+    let ok: Bool = switch node.kind {
+    case "an object": b == UInt8(ascii: "{")
+    case "an array": b == UInt8(ascii: "[")
+    case "a string": b == UInt8(ascii: "\"")
+    case "a boolean": b == UInt8(ascii: "t") || b == UInt8(ascii: "f")
+    case "null": b == UInt8(ascii: "n")
+    default: b == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
+    }
+    require(ok, "\(node.kind) at byte \(offset) starts with \(b)")
+    var last = offset
+    for child in node.members?.map(\.value) ?? node.elements ?? [] { last = checkOffsets(child, bytes, after: last) }
+    return last
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCatalog(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+
+    // The offsets behind the lines: the same answer with and without them, each at its value.
+    let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+    let plain = Result { () throws(ParsedJSON.SyntaxError) in try ParsedJSON.parse(body, recordingOffsets: false) }
+    let positioned = Result { () throws(ParsedJSON.SyntaxError) in try ParsedJSON.parse(body, recordingOffsets: true) }
+    switch (plain, positioned) {
+    case (.success(let p), .success(let tree)):
+        require(p.offset == nil && p.kind == tree.kind, "the reader reads differently with offsets")
+        _ = checkOffsets(tree, body, after: -1)
+    case (.failure(let a), .failure(let b)):
+        require(a.offset == b.offset && a.message == b.message, "with offsets the reader fails elsewhere: \(a) / \(b)")
+    default:
+        require(false, "the reader accepts with offsets what it refuses without, or the reverse")
+    }
     let catalog: Catalog
     do {
         catalog = try Catalog.parse(bytes)
     } catch {
-        require(error.line >= 1, "a refusal at line \(error.line)")
+        let lines = bytes.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        require((1...lines).contains(error.line), "a refusal at line \(error.line) of \(lines)")
         _ = error.description
         return 0
     }
@@ -38,31 +74,5 @@ public func fuzzCatalog(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         require((e.description?.count ?? 0) <= 1000, "accepted a description of \(e.description?.count ?? 0) characters")
     }
 
-    // The services' reader on the same bytes.
-    let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
-    let tree: JSONValue
-    do {
-        tree = try JSONValue.parse(body)
-    } catch {
-        require(false, "the catalog reader accepts a file the services' JSON reader refuses (\(error.description))")
-        return 0
-    }
-    guard case .object(let top) = tree, top.keys.count == 1, case .array(let items)? = top.value(for: "products"),
-          items.count == catalog.entries.count else {
-        require(false, "the services' JSON reader sees other products")
-        return 0
-    }
-    for (item, e) in zip(items, catalog.entries) {
-        guard case .object(let o) = item else { require(false, "a product is not an object there"); return 0 }
-        func string(_ k: String) -> String? { if case .string(let s)? = o.value(for: k) { s } else { nil } }
-        func int(_ k: String) -> Int? { if case .number(let t)? = o.value(for: k) { Int(t) } else { nil } }
-        require(string("sku").map { $0.utf8.elementsEqual(e.sku.utf8) } == true, "sku differs: \(e.sku)")
-        require(string("name").map { $0.utf8.elementsEqual(e.name.utf8) } == true, "name differs: \(e.name)")
-        require(string("currency") == e.currency && int("unit_amount") == e.unitAmount && int("stock") == e.stock,
-                "amount, currency or stock differ for \(e.sku)")
-        let description = string("description")
-        require(description.map { d in e.description.map { $0.utf8.elementsEqual(d.utf8) } ?? false } ?? (e.description == nil),
-                "description differs for \(e.sku)")
-    }
     return 0
 }

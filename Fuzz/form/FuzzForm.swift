@@ -6,7 +6,9 @@
 // - no crash, however deep the brackets (the decoder used to recurse until the stack overflowed);
 // - every pair becomes exactly one leaf, holding its value: nothing is dropped or overwritten;
 // - every leaf sits at its pair's path (with `[]` and indexes resolved to array positions);
-// - the tree, encoded back as a form (`x[i]` for arrays, `x[k]` for objects), decodes to the same tree.
+// - the tree, encoded back as a form (`x[i]` for arrays, `x[k]` for objects), decodes to the same tree;
+// - the pairs, percent-encoded again (Shared/Core's encoder, Stripe's style), read back as the same pairs.
+import Core
 @testable import FuzzEmulatorForm
 
 private func leaves(_ json: JSON, into out: inout [(path: [String], value: String)], path: [String]) {
@@ -32,9 +34,10 @@ private func encode(_ json: JSON, name: String, into out: inout [(name: String, 
 public func fuzzForm(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    let pairs = FormDecoder.pairs(text)
+    let pairs: [(name: String, value: String)]
     let tree: JSONObject
     do {
+        pairs = try FormDecoder.pairs(text)
         tree = try FormDecoder.decode(pairs)
     } catch {
         require(!error.message.isEmpty, "a refusal without a message")
@@ -59,6 +62,18 @@ public func fuzzForm(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let key = shape(path) + "\u{1}" + value
         require(leavesByShape[key, default: 0] > 0, "the value of \(name) is not at its path")
         leavesByShape[key, default: 0] -= 1
+    }
+
+    // The shared percent-encoding round-trips every pair: encoded as Stripe's clients send it (space as
+    // `+`, brackets literal), the body reads back as the same pairs.
+    let body = pairs.map { PercentEncoding.encode($0.name, .stripeForm) + "=" + PercentEncoding.encode($0.value, .stripeForm) }
+        .joined(separator: "&")
+    do {
+        let back = try FormDecoder.pairs(body)
+        require(back.count == pairs.count && zip(back, pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value },
+                "pairs re-encoded as a form read back differently: \(body)")
+    } catch {
+        require(false, "pairs re-encoded as a form are refused (\(error.message)): \(body)")
     }
 
     var again: [(name: String, value: String)] = []

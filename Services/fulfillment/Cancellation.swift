@@ -27,7 +27,7 @@ struct Cancellation: Sendable {
         /// Canceled or expired, stock released.
         case ended
         /// Stripe has a payment (succeeded or on its way): the order waits for its payment event.
-        case paymentFound(String)
+        case paymentFound(CancelPaymentReply.Outcome)
         /// The order was no longer unpaid.
         case notApplicable(OrderStatus)
     }
@@ -51,11 +51,11 @@ struct Cancellation: Sendable {
                 guard Self.cancellable.contains(order.status) else {
                     // Stripe's own event about the cancellation (payment_intent.canceled,
                     // checkout.session.expired) may have ended the order first: ended all the same.
-                    if reply.outcome == "canceled", order.status == .canceled || order.status == .expired { return .ended }
+                    if reply.outcome == .canceled, order.status == .canceled || order.status == .expired { return .ended }
                     return .notApplicable(order.status)
                 }
-                guard reply.outcome == "canceled" else {
-                    let note = reply.outcome == "paid"
+                guard reply.outcome == .canceled else {
+                    let note = reply.outcome == .paid
                         ? "Stripe says the payment succeeded while the order was being \(ending == .expired ? "expired" : "canceled"); waiting for its event"
                         : "a payment is processing at Stripe; the order waits for its outcome"
                     try OrderStore.transition(c, orderID, to: .processing, cause: cause, note: note, now: now)
@@ -85,7 +85,7 @@ struct Cancellation: Sendable {
         }
         guard let order else { throw .notFound("no order '\(request.orderID.prefix(64))'") }
         guard Self.cancellable.contains(order.status) else {
-            throw WireError(code: "conflict", message: "order \(order.orderID) is \(order.status.rawValue) and cannot be canceled",
+            throw WireError(code: .conflict, message: "order \(order.orderID) is \(order.status.rawValue) and cannot be canceled",
                             reason: "order_\(order.status.rawValue)")
         }
         switch try await end(order.orderID, as: .canceled, cause: "cancel:" + (traceID ?? "operator")) {
@@ -93,12 +93,12 @@ struct Cancellation: Sendable {
             outbox.wake()
             logger.info("order canceled", ["order.id": order.orderID])
         case .paymentFound(let outcome):
-            throw WireError(code: "conflict", message: outcome == "paid"
+            throw WireError(code: .conflict, message: outcome == .paid
                                 ? "order \(order.orderID) was paid at Stripe meanwhile; it will be fulfilled, not canceled"
                                 : "order \(order.orderID) has a payment processing at Stripe; it cannot be canceled now",
-                            reason: outcome == "paid" ? "already_paid" : "payment_processing")
+                            reason: outcome == .paid ? "already_paid" : "payment_processing")
         case .notApplicable(let status):
-            throw WireError(code: "conflict", message: "order \(order.orderID) is \(status.rawValue) and cannot be canceled",
+            throw WireError(code: .conflict, message: "order \(order.orderID) is \(status.rawValue) and cannot be canceled",
                             reason: "order_\(status.rawValue)")
         }
         do {

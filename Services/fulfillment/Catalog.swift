@@ -1,4 +1,6 @@
+import Messages
 import Storage
+import Wire
 
 /// The products on sale as read from a catalog file (`CATALOG_FILE`, else the embedded
 /// ``DefaultCatalog``). The file decides what is sold and at what price; stock lives in the database
@@ -33,92 +35,90 @@ struct Catalog: Sendable, Equatable {
     /// `{"products":[{"sku","name","description"?,"unit_amount","currency","stock"}, ...]}`.
     /// Unknown fields are refused (a typo such as `price` must not silently drop a value).
     static func parse(_ bytes: [UInt8]) throws(Problem) -> Catalog {
-        let root: PositionedJSON.Node
+        // A UTF-8 BOM some editors write is allowed (and has no newline, so lines stay the same).
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        let lines = LineIndex(body)
+        func line(_ node: ParsedJSON) -> Int { lines.line(at: node.offset ?? 0) }
+        // The services' own reader, strict as for every message, with offsets for the line numbers.
+        let root: ParsedJSON
         do {
-            root = try PositionedJSON.parse(bytes)
+            root = try ParsedJSON.parse(body, recordingOffsets: true)
         } catch {
-            throw Problem(line: error.line, field: "", message: "not valid JSON: \(error.message)")
+            // A key given twice in one object is refused by the reader itself, which never picks one.
+            if let key = error.duplicateKey {
+                throw Problem(line: lines.line(at: error.offset), field: key, message: "given twice")
+            }
+            throw Problem(line: lines.line(at: error.offset), field: "", message: "not valid JSON: \(error.message)")
         }
-        guard case .object(let top) = root.value else {
-            throw Problem(line: root.line, field: "", message: "expected an object {\"products\": [...]}, found \(root.kind)")
+        guard let top = root.members else {
+            throw Problem(line: line(root), field: "", message: "expected an object {\"products\": [...]}, found \(root.kind)")
         }
         // Keys are compared byte for byte, as the services' JSON reader does: Swift's `==` would take
         // "stoc\u{212A}" (KELVIN SIGN) for "stock".
         for member in top where !same(member.key, "products") {
-            throw Problem(line: member.node.line, field: member.key, message: "unknown field (expected only \"products\")")
+            throw Problem(line: line(member.value), field: member.key, message: "unknown field (expected only \"products\")")
         }
-        // (The lines are read through `map`: `top[1].node.line` in the throw trips the compiler's
-        // "circular reference" in whole-module builds.)
-        let lines = top.map { $0.node.line }
-        if lines.count > 1 {
-            throw Problem(line: lines[1], field: "products", message: "given twice")
+        guard let productsNode = top.first?.value else {
+            throw Problem(line: line(root), field: "products", message: "missing")
         }
-        guard let productsNode = top.first(where: { same($0.key, "products") })?.node else {
-            throw Problem(line: root.line, field: "products", message: "missing")
+        guard let items = productsNode.elements else {
+            throw Problem(line: line(productsNode), field: "products", message: "expected an array, found \(productsNode.kind)")
         }
-        guard case .array(let items) = productsNode.value else {
-            throw Problem(line: productsNode.line, field: "products", message: "expected an array, found \(productsNode.kind)")
-        }
-        guard !items.isEmpty else { throw Problem(line: productsNode.line, field: "products", message: "must not be empty") }
+        guard !items.isEmpty else { throw Problem(line: line(productsNode), field: "products", message: "must not be empty") }
         var entries: [Entry] = []
         var seen: [String: Int] = [:]
         for (index, item) in items.enumerated() {
             let path = "products[\(index)]"
-            guard case .object(let fields) = item.value else {
-                throw Problem(line: item.line, field: path, message: "expected an object, found \(item.kind)")
+            guard let fields = item.members else {
+                throw Problem(line: line(item), field: path, message: "expected an object, found \(item.kind)")
             }
-            var byName: [String: PositionedJSON.Node] = [:]
+            var byName: [String: ParsedJSON] = [:]
             for f in fields {
                 guard let known = fieldNames.first(where: { same($0, f.key) }) else {
-                    throw Problem(line: f.node.line, field: "\(path).\(f.key)",
+                    throw Problem(line: line(f.value), field: "\(path).\(f.key)",
                                   message: "unknown field (expected sku, name, description, unit_amount, currency, stock)")
                 }
-                guard byName[known] == nil else { throw Problem(line: f.node.line, field: "\(path).\(f.key)", message: "given twice") }
-                byName[known] = f.node
+                byName[known] = f.value
             }
-            func required(_ key: String) throws(Problem) -> PositionedJSON.Node {
-                guard let n = byName[key] else { throw Problem(line: item.line, field: "\(path).\(key)", message: "missing") }
+            func required(_ key: String) throws(Problem) -> ParsedJSON {
+                guard let n = byName[key] else { throw Problem(line: line(item), field: "\(path).\(key)", message: "missing") }
                 return n
             }
-            func string(_ key: String, _ node: PositionedJSON.Node) throws(Problem) -> String {
-                guard case .string(let s) = node.value else {
-                    throw Problem(line: node.line, field: "\(path).\(key)", message: "expected a string, found \(node.kind)")
+            func string(_ key: String, _ node: ParsedJSON) throws(Problem) -> String {
+                guard let s = node.string else {
+                    throw Problem(line: line(node), field: "\(path).\(key)", message: "expected a string, found \(node.kind)")
                 }
                 return s
             }
-            func integer(_ key: String, _ node: PositionedJSON.Node, _ range: ClosedRange<Int>, _ what: String) throws(Problem) -> Int {
-                guard case .number(let text) = node.value, let n = Int(text), range.contains(n) else {
-                    let found = if case .number(let t) = node.value { t } else { node.kind }
-                    throw Problem(line: node.line, field: "\(path).\(key)",
-                                  message: "expected \(what), an integer from \(range.lowerBound) to \(range.upperBound); found \(found)")
+            func integer(_ key: String, _ node: ParsedJSON, _ range: ClosedRange<Int>, _ what: String) throws(Problem) -> Int {
+                guard let text = node.numberText, let n = Int(text), range.contains(n) else {
+                    throw Problem(line: line(node), field: "\(path).\(key)",
+                                  message: "expected \(what), an integer from \(range.lowerBound) to \(range.upperBound); found \(node.numberText ?? node.kind)")
                 }
                 return n
             }
 
             let skuNode = try required("sku")
             let sku = try string("sku", skuNode)
-            guard (1...64).contains(sku.utf8.count),
-                  sku.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
-                                        || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
-                                        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
-                                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
-                throw Problem(line: skuNode.line, field: "\(path).sku", message: "expected 1 to 64 characters of A-Z a-z 0-9 . _ -; found \"\(sku)\"")
+            // The rule orders are checked by: a SKU no order could name is refused here.
+            guard OrderRules.isValidSKU(sku) else {
+                throw Problem(line: line(skuNode), field: "\(path).sku", message: "expected 1 to 64 characters of A-Z a-z 0-9 . _ -; found \"\(sku)\"")
             }
             if let first = seen[sku] {
-                throw Problem(line: skuNode.line, field: "\(path).sku", message: "\"\(sku)\" is already used by products[\(first)]")
+                throw Problem(line: line(skuNode), field: "\(path).sku", message: "\"\(sku)\" is already used by products[\(first)]")
             }
             seen[sku] = index
             let nameNode = try required("name")
             let name = try string("name", nameNode)
             guard !name.trimmingSpaces.isEmpty, name.count <= 200, !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-                throw Problem(line: nameNode.line, field: "\(path).name", message: "expected 1 to 200 characters without control characters")
+                throw Problem(line: line(nameNode), field: "\(path).name", message: "expected 1 to 200 characters without control characters")
             }
             var description: String?
             if let d = byName["description"] {
-                if case .null = d.value { description = nil } else {
+                if d.isNull { description = nil } else {
                     description = try string("description", d)
                     guard description!.count <= 1000 else {
-                        throw Problem(line: d.line, field: "\(path).description", message: "longer than 1000 characters")
+                        throw Problem(line: line(d), field: "\(path).description", message: "longer than 1000 characters")
                     }
                 }
             }
@@ -126,7 +126,7 @@ struct Catalog: Sendable, Equatable {
             let currencyNode = try required("currency")
             let currency = try string("currency", currencyNode)
             guard currency.utf8.count == 3, currency.utf8.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }) else {
-                throw Problem(line: currencyNode.line, field: "\(path).currency",
+                throw Problem(line: line(currencyNode), field: "\(path).currency",
                               message: "expected a lowercase three-letter ISO 4217 code such as \"usd\"; found \"\(currency)\"")
             }
             let stock = try integer("stock", try required("stock"), 0...maxStock, "the units on hand")
@@ -184,5 +184,24 @@ extension String {
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }
         return s
+    }
+}
+
+/// The 1-based line of a byte offset in a file: where each line starts, searched by bisection.
+struct LineIndex {
+    private var starts: [Int] = [0]
+
+    init(_ bytes: [UInt8]) {
+        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+    }
+
+    func line(at offset: Int) -> Int {
+        // The number of lines that start at or before `offset`.
+        var low = 0, high = starts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if starts[mid] <= offset { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 }

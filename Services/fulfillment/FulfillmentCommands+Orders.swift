@@ -20,6 +20,9 @@ extension FulfillmentCommands {
             let payload = try RawJSON(encoding: CancelOrderRequest(orderID: arguments[1]))
             reply = try BlockingClient.call(path: common.socketPath(of: "fulfillment"), message: .request(OrderMessages.cancel, payload: payload),
                                             timeoutMs: 120_000, maxFrameBytes: common.maxFrameBytes)
+        } catch let error as ClientError {
+            ServiceMain.printError("fulfillment orders cancel: \(error.message)")
+            return 2
         } catch {
             ServiceMain.printError("fulfillment orders cancel: \(error)")
             return 2

@@ -147,7 +147,7 @@ struct Handlers: Sendable {
         }
         guard let order else { throw WireError.notFound("no order '\(request.orderID.prefix(64))'") }
         if granted == false {
-            throw WireError(code: "permission_denied", message: "the order token is not valid for this order (wrong or expired)",
+            throw WireError(code: .permissionDenied, message: "the order token is not valid for this order (wrong or expired)",
                             reason: "order_token_invalid")
         }
         return order

@@ -44,7 +44,7 @@ final class LateRefunds: Sendable {
                 taken += 1
                 logger.info("late payment refunded", ["order.id": orderID, "stripe.refund": reply.refundID, "refund.status": reply.status])
             } catch {
-                if error.code == .remote, let remote = error.remote, remote.code == "unprocessable" || remote.code == "not_found" {
+                if error.code == .remote, let remote = error.remote, remote.code == .unprocessable || remote.code == .notFound {
                     // Stripe (or payments) says no for good (already refunded, nothing to refund): a person looks.
                     try? await database.write { c in
                         _ = try c.execute("UPDATE orders SET late_refund_state = 'refused' WHERE order_id = ?", orderID)

@@ -17,27 +17,11 @@ struct OrderCaps: Sendable {
 }
 
 enum OrderStore {
-    static let maxLines = 100
-    static let quantityRange = 1...1000
-
-    /// Validates a create request without touching the database. Throws `invalid_argument` naming the field.
+    /// Validates a create request without touching the database, by the rules the gateway applies too.
+    /// Throws `invalid_argument` naming the field.
     static func validate(_ request: CreateOrderRequest) throws(WireError) {
-        guard !request.items.isEmpty else { throw .invalidArgument("field 'items' must not be empty") }
-        guard request.items.count <= maxLines else { throw .invalidArgument("field 'items' has more than \(maxLines) lines") }
-        var seen: Set<String> = []
-        for (i, item) in request.items.enumerated() {
-            guard !item.sku.isEmpty, item.sku.utf8.count <= 64 else {
-                throw .invalidArgument("field 'items[\(i)].sku' must be 1 to 64 characters")
-            }
-            guard quantityRange.contains(item.quantity) else {
-                throw .invalidArgument("field 'items[\(i)].quantity' must be from 1 to 1000")
-            }
-            guard seen.insert(item.sku).inserted else {
-                throw .invalidArgument("field 'items[\(i)].sku' repeats '\(item.sku)'; give each SKU once with its quantity")
-            }
-        }
-        guard EmailAddress.isPlausible(request.email) else {
-            throw .invalidArgument("field 'email' is not a plausible email address")
+        if let violation = OrderRules.violation(items: request.items, email: request.email) {
+            throw .invalidArgument("field '\(violation.field)': \(violation.message)")
         }
         if let hash = request.tokenHash, !OrderToken.isHash(hash) {
             throw .invalidArgument("field 'token_hash' must be 64 lowercase hex digits (a SHA-256)")
@@ -62,7 +46,7 @@ enum OrderStore {
         if let key = request.idempotencyKey,
            let row = try c.queryOne("SELECT order_id, request_fingerprint FROM orders WHERE idempotency_key = ?", key) {
             guard row.string("request_fingerprint") == fingerprint else {
-                throw WireError(code: "conflict", message: "idempotency_key was already used for a different order",
+                throw WireError(code: .conflict, message: "idempotency_key was already used for a different order",
                                 reason: "idempotency_key_reused")
             }
             let orderID = row.string("order_id") ?? ""
@@ -95,7 +79,7 @@ enum OrderStore {
                                      line.quantity, line.sku)
             guard took == 1 else {
                 // Throwing rolls back this request's savepoint, including reservations made for earlier lines.
-                throw WireError(code: "conflict", message: "not enough stock of '\(line.sku)' for \(line.quantity)",
+                throw WireError(code: .conflict, message: "not enough stock of '\(line.sku)' for \(line.quantity)",
                                 reason: "out_of_stock")
             }
         }
@@ -149,7 +133,7 @@ enum OrderStore {
     static func checkCaps(_ c: Connection, _ request: CreateOrderRequest, _ caps: OrderCaps) throws {
         let units = request.items.reduce(0) { $0 + $1.quantity }
         guard units <= caps.maxUnits else {
-            throw WireError(code: "unprocessable", message: "field 'items': \(units) units in one order; at most \(caps.maxUnits)",
+            throw WireError(code: .unprocessable, message: "field 'items': \(units) units in one order; at most \(caps.maxUnits)",
                             reason: "too_many_units")
         }
         // The literal status list matches the partial indexes' (SQLite uses them only then).
@@ -158,7 +142,7 @@ enum OrderStore {
                 SELECT count(*) AS n FROM orders WHERE lower(email) = ? AND status IN ('awaiting_payment', 'processing', 'payment_failed')
                 """, request.email.lowercased())?.int("n") ?? 0
             guard open < caps.maxOpenPerEmail else {
-                throw WireError(code: "resource_exhausted", message: "this email address has \(open) unpaid orders open; pay or let "
+                throw WireError(code: .resourceExhausted, message: "this email address has \(open) unpaid orders open; pay or let "
                                 + "them expire first", retryable: true, reason: "open_orders_per_email")
             }
         }
@@ -168,7 +152,7 @@ enum OrderStore {
                   AND status IN ('awaiting_payment', 'processing', 'payment_failed') AND client_address IS NOT NULL
                 """, String(client.prefix(64)))?.int("n") ?? 0
             guard open < caps.maxOpenPerClient else {
-                throw WireError(code: "resource_exhausted", message: "too many unpaid orders open from this address; pay or let "
+                throw WireError(code: .resourceExhausted, message: "too many unpaid orders open from this address; pay or let "
                                 + "them expire first", retryable: true, reason: "open_orders_per_client")
             }
         }
@@ -250,20 +234,5 @@ enum OrderStore {
         }
         try c.execute("UPDATE orders SET reservation = 'consumed' WHERE order_id = ?", orderID)
         return true
-    }
-}
-
-/// A plausibility check for customer email addresses: enough to catch typos and to keep header
-/// injection out of outgoing mail, not an RFC 5322 parser.
-enum EmailAddress {
-    static func isPlausible(_ s: String) -> Bool {
-        guard (3...254).contains(s.utf8.count) else { return false }
-        guard !s.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || "<>()[],;:\"\\".unicodeScalars.contains($0) })
-        else { return false }
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
-        let domain = parts[1]
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
     }
 }

@@ -41,18 +41,18 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     /// | resource_exhausted (a cap on open orders) | 429 + Retry-After |
     /// | upstream_failed | 502 |
     /// | unavailable, deadline_exceeded, unknown_type (a peer that does not handle the request yet) | 503 |
-    static func status(forWireCode code: String) -> HTTPStatus {
+    static func status(forWireCode code: WireError.Code) -> HTTPStatus {
         switch code {
-        case "invalid_argument", "invalid_signature", "invalid_payload": .badRequest
-        case "unauthenticated": .unauthorized
-        case "payment_declined": .paymentRequired
-        case "permission_denied": .forbidden
-        case "not_found": .notFound
-        case "conflict": .conflict
-        case "unprocessable": .unprocessableContent
-        case "upstream_failed": .badGateway
-        case "resource_exhausted": .tooManyRequests
-        case "unavailable", "deadline_exceeded", "unknown_type": .serviceUnavailable
+        case .invalidArgument, .invalidSignature, .invalidPayload: .badRequest
+        case .unauthenticated: .unauthorized
+        case .paymentDeclined: .paymentRequired
+        case .permissionDenied: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        case .upstreamFailed: .badGateway
+        case .resourceExhausted: .tooManyRequests
+        case .unavailable, .deadlineExceeded, .unknownType: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -61,15 +61,15 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     init(_ wire: WireError) {
         let status = Self.status(forWireCode: wire.code)
         switch wire.code {
-        case "unknown_type":
+        case .unknownType:
             self.init(status: status, code: "unavailable", message: "this operation is not available right now")
-        case "unavailable", "deadline_exceeded":
-            self.init(status: status, code: wire.code, message: "a service is unavailable; try again shortly")
+        case .unavailable, .deadlineExceeded:
+            self.init(status: status, code: wire.code.rawValue, message: "a service is unavailable; try again shortly")
         case _ where status == .internalServerError:
             // Internal details stay in the services' logs.
             self.init(status: status, code: "internal", message: "internal error")
         default:
-            self.init(status: status, code: wire.code, message: Redactor.scrub(wire.message), reason: wire.reason)
+            self.init(status: status, code: wire.code.rawValue, message: Redactor.scrub(wire.message), reason: wire.reason)
         }
     }
 

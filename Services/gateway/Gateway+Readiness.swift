@@ -75,7 +75,7 @@ extension Gateway {
         for peer in Peer.allCases {
             w.key(peer.rawValue)
             w.beginObject()
-            switch states[peer] ?? .unreachable("unavailable") {
+            switch states[peer] ?? .unreachable(.unavailable) {
             case .answered(let report):
                 w.field("status", report.status.rawValue)
                 w.key("checks")
@@ -83,7 +83,7 @@ extension Gateway {
                 for check in report.checks { w.field(check.name, check.status.rawValue) }
                 w.endObject()
             case .unreachable(let code):
-                w.field("status", code == "deadline_exceeded" ? "timeout" : "unreachable")
+                w.field("status", code == .deadlineExceeded ? "timeout" : "unreachable")
             }
             w.endObject()
         }
@@ -96,6 +96,6 @@ extension Gateway {
 
     enum ServiceState: Sendable {
         case answered(HealthReport)
-        case unreachable(String)
+        case unreachable(WireError.Code)
     }
 }

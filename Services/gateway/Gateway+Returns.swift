@@ -1,3 +1,4 @@
+import Core
 import HTTP
 import Messages
 import Wire
@@ -73,7 +74,7 @@ extension Gateway {
         switch reply.verdict {
         case .succeeded, .processing: return Self.successPage(orderID: reply.orderID)
         case .requiresPaymentMethod, .requiresAction:
-            return Self.redirect("/checkout/embedded?order_id=" + Self.queryEscape(reply.orderID))
+            return Self.redirect("/checkout/embedded?order_id=" + PercentEncoding.encode(reply.orderID))
         case .canceled: return Self.errorPage(orderID: reply.orderID, reason: .canceled)
         case .expired: return Self.errorPage(orderID: reply.orderID, reason: .expired)
         }
@@ -81,18 +82,18 @@ extension Gateway {
 
     static func reason(for error: UpstreamError) -> ReturnReason {
         switch error.error.code {
-        case "invalid_argument", "not_found": .invalidReturn
+        case .invalidArgument, .notFound: .invalidReturn
         default: .verificationUnavailable
         }
     }
 
     static func successPage(orderID: String) -> HTTPResponse {
-        redirect("/order/success?order_id=" + queryEscape(orderID))
+        redirect("/order/success?order_id=" + PercentEncoding.encode(orderID))
     }
 
     static func errorPage(orderID: String?, reason: ReturnReason) -> HTTPResponse {
         var location = "/payment/error?"
-        if let orderID { location += "order_id=" + queryEscape(orderID) + "&" }
+        if let orderID { location += "order_id=" + PercentEncoding.encode(orderID) + "&" }
         return redirect(location + "reason=" + reason.rawValue)
     }
 
@@ -103,20 +104,5 @@ extension Gateway {
         response.headers.set("Cache-Control", "no-store")
         response.headers.set("Referrer-Policy", "no-referrer")
         return response
-    }
-
-    /// Percent-encodes everything but unreserved characters.
-    static func queryEscape(_ value: String) -> String {
-        var out = ""
-        for b in value.utf8 {
-            switch b {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
-            }
-        }
-        return out
     }
 }

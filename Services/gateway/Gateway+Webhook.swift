@@ -41,21 +41,21 @@ extension Gateway {
             let reply: WebhookReply = try await upstream.call(.payments, PaymentMessages.webhook, payload,
                                                               traceID: request.requestID, deadline: nil)
             logger.debug("webhook recorded", ["trace.id": request.requestID, "stripe.event_id": reply.eventID,
-                                              "stripe.event_type": reply.type, "webhook.outcome": reply.outcome])
+                                              "stripe.event_type": reply.type, "webhook.outcome": reply.outcome.rawValue])
             var w = JSONWriter()
             w.beginObject()
             w.field("received", true)
             w.endObject()
-            return (.json(.ok, w), reply.outcome == "duplicate" ? "duplicate" : "accepted")
+            return (.json(.ok, w), reply.outcome.rawValue)
         } catch {
             let wire = error.error
             switch wire.code {
-            case "invalid_signature", "invalid_payload":
-                logger.info("webhook refused", ["trace.id": request.requestID, "error.code": wire.code,
+            case .invalidSignature, .invalidPayload:
+                logger.info("webhook refused", ["trace.id": request.requestID, "error.code": wire.code.rawValue,
                                                 "error.reason": wire.reason ?? ""])
-                let refused = APIError(status: .badRequest, code: wire.code, message: Redactor.scrub(wire.message),
+                let refused = APIError(status: .badRequest, code: wire.code.rawValue, message: Redactor.scrub(wire.message),
                                        reason: wire.reason)
-                return (refused.response, wire.code)
+                return (refused.response, wire.code.rawValue)
             default:
                 // Not recorded, whatever the reason: 503 so Stripe delivers it again.
                 let unavailable = APIError(status: .serviceUnavailable, code: "unavailable",

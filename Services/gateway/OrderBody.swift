@@ -1,4 +1,3 @@
-import FoundationEssentials
 import HTTP
 import Messages
 import Wire
@@ -11,11 +10,6 @@ import Wire
 struct OrderBody: Sendable, Equatable {
     var items: [OrderItemRequest]
     var email: String
-
-    static let maxItems = 50
-    static let quantityRange = 1...1000
-    static let maxSKULength = 64
-    static let maxEmailLength = 254
 
     /// What the JSON must decode to before the value checks.
     private struct Raw: Decodable {
@@ -39,7 +33,7 @@ struct OrderBody: Sendable, Equatable {
         }
         let raw: Raw
         do {
-            raw = try JSONDecoder().decode(Raw.self, from: Data(request.body))
+            raw = try JSONValueDecoder.decode(Raw.self, from: request.body)
         } catch let error as DecodingError {
             throw describe(error)
         } catch {
@@ -50,28 +44,10 @@ struct OrderBody: Sendable, Equatable {
         return body
     }
 
-    /// The value checks (422).
+    /// The value checks (422), by the rules fulfillment applies too.
     func validate() throws(APIError) {
-        if items.isEmpty { throw .unprocessable("at least one item is required", field: "items") }
-        if items.count > Self.maxItems {
-            throw .unprocessable("at most \(Self.maxItems) items are allowed", field: "items")
-        }
-        var seen = Set<String>()
-        for (i, item) in items.enumerated() {
-            if !Self.isValidSKU(item.sku) {
-                throw .unprocessable("a SKU is 1 to \(Self.maxSKULength) letters, digits, '-', '_' or '.'",
-                                     field: "items[\(i)].sku")
-            }
-            if !seen.insert(item.sku).inserted {
-                throw .unprocessable("each SKU may appear once; set its quantity instead", field: "items[\(i)].sku")
-            }
-            if !Self.quantityRange.contains(item.quantity) {
-                throw .unprocessable("quantity must be from \(Self.quantityRange.lowerBound) to \(Self.quantityRange.upperBound)",
-                                     field: "items[\(i)].quantity")
-            }
-        }
-        if !Self.isPlausibleEmail(email) {
-            throw .unprocessable("expected an email address such as name@example.com", field: "email")
+        if let violation = OrderRules.violation(items: items, email: email) {
+            throw .unprocessable(violation.message, field: violation.field)
         }
     }
 
@@ -79,27 +55,6 @@ struct OrderBody: Sendable, Equatable {
         let first = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let media = first.filter { $0 != " " && $0 != "\t" }.lowercased()
         return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
-    }
-
-    static func isValidSKU(_ sku: String) -> Bool {
-        let utf8 = sku.utf8
-        return (1...maxSKULength).contains(utf8.count) && utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-                || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: ".")
-        }
-    }
-
-    /// One `@`, a non-empty local part, a dotted domain, no spaces or control characters. Deliverability
-    /// is the mail server's business; this only catches typos and junk.
-    static func isPlausibleEmail(_ email: String) -> Bool {
-        let utf8 = email.utf8
-        guard (3...maxEmailLength).contains(utf8.count),
-              !utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
-                  || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "\"") }) else { return false }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
-        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
     }
 
     /// A decoding failure as a 400 naming the field.
@@ -134,7 +89,7 @@ struct OrderBody: Sendable, Equatable {
         switch type {
         case is Int.Type: "an integer"
         case is String.Type: "a string"
-        case is [Raw.Item].Type: "an array"
+        case is [Any].Type, is [Raw.Item].Type: "an array"
         default: "an object"
         }
     }

@@ -48,10 +48,10 @@ struct SocketUpstream: Upstream {
                                                                      deadline: deadline)
         } catch {
             let wire = error.wireError
-            metrics.upstreamError(service: peer.rawValue, code: wire.code)
-            if error.code != .remote || wire.code == "internal" {
+            metrics.upstreamError(service: peer.rawValue, code: wire.code.rawValue)
+            if error.code != .remote || wire.code == .internal {
                 context.logger.warn("call to \(peer.rawValue) failed", [
-                    "trace.id": traceID, "rpc.type": type, "error.code": wire.code,
+                    "trace.id": traceID, "rpc.type": type, "error.code": wire.code.rawValue,
                     "error.message": Redactor.scrub(wire.message),
                 ])
             }

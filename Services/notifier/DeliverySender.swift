@@ -1,4 +1,5 @@
 @preconcurrency import Dispatch
+import Core
 import Crypto
 import Curl
 import Events
@@ -299,7 +300,6 @@ final class DeliverySender: Sendable {
 
     /// Retry delay for attempt n (1-based): base·2^(n−1), capped, jittered into [half, full].
     static func backoff(attempt: Int, base: Duration, cap: Duration) -> Duration {
-        let raw = min(base * Double(1 << min(attempt - 1, 30)), cap)
-        return raw * Double.random(in: 0.5...1.0)
+        Backoff.delay(attempt: attempt, base: base, cap: cap)
     }
 }

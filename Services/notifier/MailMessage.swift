@@ -1,3 +1,4 @@
+import Core
 import FoundationEssentials
 
 /// An email address with an optional display name (`Shop <shop@example.com>`).
@@ -20,12 +21,9 @@ struct MailAddress: Sendable, Equatable {
         return isPlausible(t) ? MailAddress(name: nil, address: t) : nil
     }
 
+    /// The shared rule; a configured sender may be `shop@localhost`, so a one-label domain passes here.
     static func isPlausible(_ s: String) -> Bool {
-        // Split the bytes, not Characters: "@" followed by a combining mark is one Character that is not
-        // "@", so a Character split let "a@\u{5AC}b@example.com" through as one local part and a domain.
-        let parts = s.utf8.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
-            && !s.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F || "<>()[],;:\"\\".unicodeScalars.contains($0) }
+        EmailAddress.isPlausible(s, allowingSingleLabelDomain: true)
     }
 
     /// The header form: the display name quoted (ASCII) or RFC 2047-encoded (non-ASCII).

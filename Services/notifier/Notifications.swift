@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Events
 import HTTP
@@ -117,8 +118,8 @@ enum Notifications {
         case "order.payment_failed":
             // The token rides in the fragment, which browsers never send to a server: it stays out of the
             // shop's and any proxy's access logs.
-            var link = config.publicBaseURL + "/order/pay?order_id=" + percentEncode(order.orderID)
-            if let token = facts.payToken { link += "#token=" + percentEncode(token) }
+            var link = config.publicBaseURL + "/order/pay?order_id=" + PercentEncoding.encode(order.orderID)
+            if let token = facts.payToken { link += "#token=" + PercentEncoding.encode(token) }
             let reason = facts.reason ?? "the payment was not completed"
             subject = "Payment for order \(order.orderID) did not go through"
             text = """
@@ -243,21 +244,6 @@ enum Notifications {
     }
 
     static func html(_ s: String) -> String { HTML.escape(s) }
-
-    static func percentEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(b)))
-            default:
-                let hex = String(b, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" : "") + hex
-            }
-        }
-        return out
-    }
 }
 
 /// The part of an order event an email needs: decoded from the event without the order's history, flow,

@@ -33,7 +33,7 @@ struct CatchUp: Sendable {
             for event in page.events {
                 report.listed += 1
                 let reply = try await intake.record(event, body: event.raw, source: "catch_up", traceID: nil)
-                if reply.outcome == "accepted" { report.recorded += 1 } else { report.alreadySeen += 1 }
+                if reply.outcome == .accepted { report.recorded += 1 } else { report.alreadySeen += 1 }
             }
             guard page.hasMore, let last = page.events.last else { break }
             startingAfter = last.id

@@ -28,9 +28,9 @@ struct PaymentCancellation: Sendable {
             throw .unavailable("cannot read payment records")
         }
         // No payment object was ever created: nothing at Stripe can be paid.
-        guard !rows.isEmpty else { return CancelPaymentReply(outcome: "canceled") }
+        guard !rows.isEmpty else { return CancelPaymentReply(outcome: .canceled) }
         guard let stripe else { throw .unavailable("payments has no STRIPE_SECRET_KEY configured") }
-        var outcomes: [(String, String?)] = []
+        var outcomes: [(CancelPaymentReply.Outcome, String?)] = []
         for row in rows {
             let key = "shop:\(r.orderID):cancel:\(row.flow):\(row.attempt)"
             do {
@@ -42,18 +42,18 @@ struct PaymentCancellation: Sendable {
                 throw WireError.from(error)
             }
         }
-        if let paid = outcomes.first(where: { $0.0 == "paid" }) { return CancelPaymentReply(outcome: "paid", paymentIntentID: paid.1) }
-        if let busy = outcomes.first(where: { $0.0 == "processing" }) {
-            return CancelPaymentReply(outcome: "processing", paymentIntentID: busy.1)
+        if let paid = outcomes.first(where: { $0.0 == .paid }) { return CancelPaymentReply(outcome: .paid, paymentIntentID: paid.1) }
+        if let busy = outcomes.first(where: { $0.0 == .processing }) {
+            return CancelPaymentReply(outcome: .processing, paymentIntentID: busy.1)
         }
         logger.info("payment made unpayable", ["order.id": r.orderID, "reason": r.reason])
-        return CancelPaymentReply(outcome: "canceled")
+        return CancelPaymentReply(outcome: .canceled)
     }
 
     /// One Stripe object: `canceled`, `paid` or `processing`, from Stripe's answer or, when it refuses, from
     /// the object as it is now.
     private func cancelOne(_ flow: String, _ stripeID: String, intentID: String?, reason: String, key: String,
-                           stripe: StripeClient) async throws(StripeError) -> (String, String?) {
+                           stripe: StripeClient) async throws(StripeError) -> (CancelPaymentReply.Outcome, String?) {
         switch flow {
         case PaymentFlow.checkoutSession.rawValue:
             var session = try await stripe.retrieveCheckoutSession(stripeID)
@@ -64,9 +64,9 @@ struct PaymentCancellation: Sendable {
                 session = try await stripe.retrieveCheckoutSession(stripeID)
             }
             switch (session.status, session.paymentStatus) {
-            case ("complete", "paid"): return ("paid", session.paymentIntentID)
-            case ("complete", _): return ("processing", session.paymentIntentID)
-            default: return ("canceled", nil)
+            case ("complete", "paid"): return (.paid, session.paymentIntentID)
+            case ("complete", _): return (.processing, session.paymentIntentID)
+            default: return (.canceled, nil)
             }
         case PaymentFlow.invoice.rawValue:
             var invoice = try await stripe.retrieveInvoice(stripeID)
@@ -77,9 +77,9 @@ struct PaymentCancellation: Sendable {
                 invoice = try await stripe.retrieveInvoice(stripeID)
             }
             switch invoice.status {
-            case "paid": return ("paid", invoice.paymentIntentID)
-            case "void", "uncollectible": return ("canceled", nil)
-            default: return ("processing", invoice.paymentIntentID)
+            case "paid": return (.paid, invoice.paymentIntentID)
+            case "void", "uncollectible": return (.canceled, nil)
+            default: return (.processing, invoice.paymentIntentID)
             }
         default:
             let id = intentID ?? stripeID
@@ -90,9 +90,9 @@ struct PaymentCancellation: Sendable {
                 }
             }
             switch intent.status {
-            case "succeeded": return ("paid", id)
-            case "canceled": return ("canceled", nil)
-            default: return ("processing", id)
+            case "succeeded": return (.paid, id)
+            case "canceled": return (.canceled, nil)
+            default: return (.processing, id)
             }
         }
     }

@@ -44,12 +44,12 @@ extension PaymentsService {
             return 1
         }
         let reply: Envelope
-        do {
+        do throws(ClientError) {
             // Stripe is called while we wait: allow it its own timeouts and retries.
             reply = try BlockingClient.call(path: common.socketPath(of: "payments"), message: .request(PaymentMessages.refund, payload: payload),
                                             timeoutMs: 120_000, maxFrameBytes: common.maxFrameBytes)
         } catch {
-            ServiceMain.printError("payments refund: \(error)")
+            ServiceMain.printError("payments refund: \(error.message)")
             return 2
         }
         if let error = reply.error {

@@ -60,7 +60,7 @@ struct ReturnVerification: Sendable {
         // The browser must prove it was handed this PaymentIntent: its client secret, compared in constant time.
         guard let secret = intent.clientSecret,
               Digest.constantTimeEqual(Array(secret.utf8), Array(r.clientSecret.utf8)) else {
-            throw WireError(code: "invalid_argument", message: "payment_intent_client_secret does not belong to that PaymentIntent",
+            throw WireError(code: .invalidArgument, message: "payment_intent_client_secret does not belong to that PaymentIntent",
                             reason: "client_secret_mismatch")
         }
         // Our own record decides the order; metadata set at Stripe is only a cross-check.

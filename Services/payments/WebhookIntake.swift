@@ -68,7 +68,7 @@ struct WebhookIntake: Sendable {
                 + "\(live ? "live" : "test")-mode key; refused"
             logger.warn("webhook refused: livemode differs from the key's mode",
                         ["stripe.event_id": String(event.id.prefix(64)), "webhook.reason": "livemode_mismatch", "trace.id": traceID ?? ""])
-            throw WireError(code: "invalid_payload", message: message, reason: "livemode_mismatch")
+            throw WireError(code: .invalidPayload, message: message, reason: "livemode_mismatch")
         }
         return (event, bytes)
     }
@@ -155,7 +155,7 @@ struct WebhookIntake: Sendable {
                 if case .unmatched(let why) = outcome { logger.warn("Stripe event matches no order", ["stripe.event_id": id, "reason": why]) }
                 logger.debug("Stripe event recorded", ["stripe.event_id": id, "stripe.type": type, "outcome": label, "source": source])
             }
-            completion(.success(WebhookReply(outcome: fresh ? "accepted" : "duplicate", eventID: id, type: type)))
+            completion(.success(WebhookReply(outcome: fresh ? .accepted : .duplicate, eventID: id, type: type)))
         })
     }
 }

@@ -19,8 +19,16 @@ public struct Inbox: Sendable {
 
     /// What the ack carries.
     public struct Ack: Codable, Sendable, Equatable {
+        /// What the inbox did with the event; a string on the wire.
+        public enum Status: String, Codable, Sendable, CaseIterable {
+            /// The first delivery: the handler ran and its changes committed.
+            case applied
+            /// Seen before: the handler did not run.
+            case duplicate
+        }
+
         /// `applied` the first time, `duplicate` after.
-        public var status: String
+        public var status: Status
     }
 
     /// Registers the handler of one event type. `handler` runs inside the write transaction that records
@@ -52,7 +60,7 @@ public struct Inbox: Sendable {
                 responder.answer {
                     let applied = try result.get()
                     if applied { outbox?.wake() }
-                    return try RawJSON(encoding: Ack(status: applied ? "applied" : "duplicate"))
+                    return try RawJSON(encoding: Ack(status: applied ? .applied : .duplicate))
                 }
             })
         })

@@ -1,3 +1,4 @@
+import Core
 import Logging
 import Storage
 import Synchronization
@@ -228,9 +229,7 @@ public final class Relay: Sendable {
 
     /// Retry delay for attempt n (1-based): base * 2^(n-1), capped, jittered into [half, full].
     static func backoff(attempt: Int, base: Duration, cap: Duration) -> Duration {
-        let exponent = min(attempt - 1, 30)
-        let raw = min(base * Double(1 << exponent), cap)
-        return raw * Double.random(in: 0.5...1.0)
+        Backoff.delay(attempt: attempt, base: base, cap: cap)
     }
 
     /// Due deliveries for `subscriber`, oldest first, skipping any whose key has an earlier pending one.

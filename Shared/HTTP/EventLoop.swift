@@ -37,14 +37,14 @@ final class EventLoop: Sendable {
     private let jobs = Mutex(Jobs())
     private let loopThread = Mutex<pthread_t?>(nil)
 
-    init() throws(SocketSetupError) {
+    init() throws(SystemError) {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw SocketSetupError("cannot create an epoll set: \(String(cString: strerror(errno)))") }
+        guard epollFD >= 0 else { throw SystemError(setup: "cannot create an epoll set: \(String(cString: strerror(errno)))") }
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         guard wakeFD >= 0 else {
             let e = errno
             close(epollFD)
-            throw SocketSetupError("cannot create an eventfd: \(String(cString: strerror(e)))")
+            throw SystemError(setup: "cannot create an eventfd: \(String(cString: strerror(e)))")
         }
         var event = epoll_event(events: EPOLLIN.rawValue | EPOLLET.rawValue, data: epoll_data_t(u64: Self.wakeToken))
         _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)

@@ -1,3 +1,5 @@
+import Core
+
 extension HTTPRequest {
     /// The query decoded as `application/x-www-form-urlencoded`: `a=1&b=x+y&c` gives
     /// `[("a", "1"), ("b", "x y"), ("c", "")]`, in order, repeats kept. A pair whose escapes are

@@ -1,3 +1,4 @@
+import Core
 import Logging
 
 /// Maps `(method, path pattern)` to handlers. Built once at start, then immutable and shared.

@@ -93,12 +93,12 @@ public final class HTTPServer: Sendable {
     public var connectionCount: Int { admitted.load(ordering: .relaxed) }
 
     /// Binds and starts serving. Throws if the address is invalid or taken; starting twice traps.
-    public func start() throws(SocketSetupError) {
+    public func start() throws(SystemError) {
         UnixSocket.ignoreSIGPIPE()
         let (fd, port) = try TCPSocket.listen(host: host, port: requestedPort, backlog: options.listenBacklog)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         let loop: EventLoop
-        do throws(SocketSetupError) { loop = try EventLoop() } catch {
+        do throws(SystemError) { loop = try EventLoop() } catch {
             close(fd)
             throw error
         }

@@ -10,8 +10,8 @@ enum TCPSocket {
     /// Opens a listening socket on `host:port`. `host` is an IPv4 or IPv6 literal (brackets allowed) or
     /// `localhost` (taken as 127.0.0.1, never resolved); port 0 picks a free port. Returns the socket and
     /// the port actually bound.
-    static func listen(host: String, port: Int, backlog: Int32) throws(SocketSetupError) -> (fd: Int32, port: Int) {
-        guard (0...65535).contains(port) else { throw SocketSetupError("HTTP port \(port) is outside 0...65535") }
+    static func listen(host: String, port: Int, backlog: Int32) throws(SystemError) -> (fd: Int32, port: Int) {
+        guard (0...65535).contains(port) else { throw SystemError(setup: "HTTP port \(port) is outside 0...65535") }
         var literal = host == "localhost" ? "127.0.0.1" : host
         if literal.hasPrefix("[") && literal.hasSuffix("]") { literal = String(literal.dropFirst().dropLast()) }
 
@@ -27,7 +27,7 @@ enum TCPSocket {
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = in_port_t(UInt16(port)).bigEndian
         } else {
-            throw SocketSetupError("HTTP host '\(host)' must be an IPv4 or IPv6 address or 'localhost'")
+            throw SystemError(setup: "HTTP host '\(host)' must be an IPv4 or IPv6 address or 'localhost'")
         }
 
         let where_ = "\(host):\(port)"
@@ -63,9 +63,9 @@ enum TCPSocket {
             }
         } catch {
             if error.errno == EADDRINUSE {
-                throw SocketSetupError("cannot listen on \(where_): the address is already in use")
+                throw SystemError(setup: "cannot listen on \(where_): the address is already in use")
             }
-            throw SocketSetupError("cannot listen on \(where_): \(error)")
+            throw SystemError(setup: "cannot listen on \(where_): \(error)")
         }
     }
 

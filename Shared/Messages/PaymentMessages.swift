@@ -188,12 +188,19 @@ public struct WebhookRequest: Codable, Sendable, Equatable {
 
 /// The reply to `payments.webhook` once the event is durably recorded.
 public struct WebhookReply: Codable, Sendable, Equatable {
-    /// `accepted` (first delivery) or `duplicate`.
-    public var outcome: String
+    /// What intake did with the event; a string on the wire.
+    public enum Outcome: String, Codable, Sendable, CaseIterable {
+        /// The first delivery: recorded (and published, when it maps to an order).
+        case accepted
+        /// Seen before: nothing recorded, nothing published.
+        case duplicate
+    }
+
+    public var outcome: Outcome
     public var eventID: String
     public var type: String
 
-    public init(outcome: String, eventID: String, type: String) { self.outcome = outcome; self.eventID = eventID; self.type = type }
+    public init(outcome: Outcome, eventID: String, type: String) { self.outcome = outcome; self.eventID = eventID; self.type = type }
 
     enum CodingKeys: String, CodingKey {
         case outcome, type

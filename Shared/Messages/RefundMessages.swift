@@ -193,10 +193,20 @@ public struct CancelPaymentRequest: Codable, Sendable, Equatable {
 /// `paid` (a payment already succeeded: the order is paid, not canceled) or `processing` (a payment is on
 /// its way and cannot be stopped).
 public struct CancelPaymentReply: Codable, Sendable, Equatable {
-    public var outcome: String
+    /// What Stripe said; a string on the wire.
+    public enum Outcome: String, Codable, Sendable, CaseIterable {
+        /// Nothing can be paid any more.
+        case canceled
+        /// A payment already succeeded.
+        case paid
+        /// A payment is on its way and cannot be stopped.
+        case processing
+    }
+
+    public var outcome: Outcome
     public var paymentIntentID: String?
 
-    public init(outcome: String, paymentIntentID: String? = nil) { self.outcome = outcome; self.paymentIntentID = paymentIntentID }
+    public init(outcome: Outcome, paymentIntentID: String? = nil) { self.outcome = outcome; self.paymentIntentID = paymentIntentID }
 
     enum CodingKeys: String, CodingKey {
         case outcome

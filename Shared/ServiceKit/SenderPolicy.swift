@@ -50,7 +50,7 @@ public struct SenderPolicy: Sendable {
         guard let allowed = senders(of: type, kind: kind) else { return nil }
         let sender = peerUID.flatMap { byUID[$0] }
         if let sender, allowed.contains(sender) { return nil }
-        return WireError(code: "permission_denied",
+        return WireError(code: .permissionDenied,
                          message: "\(type.prefix(128)) is accepted only from \(allowed.sorted().joined(separator: ", ")); "
                             + "this caller is \(sender ?? "uid \(peerUID.map { String($0) } ?? "unknown")")")
     }

@@ -303,11 +303,11 @@ public enum ServiceMain {
             reply = try BlockingClient.call(path: path, message: .request("sys.health"), timeoutMs: 2_000,
                                             maxFrameBytes: config.maxFrameBytes)
         } catch {
-            switch error {
-            case .noSocket: finish(.noSocket, "\(spec.name) unhealthy: \(error)")
-            case .refused: finish(.refused, "\(spec.name) unhealthy: \(error)")
-            case .timedOut: finish(.timedOut, "\(spec.name) unhealthy: \(error)")
-            default: finish(.otherError, "\(spec.name) unhealthy: \(error)")
+            switch (error.code, error.errno) {
+            case (.unavailable, ENOENT): finish(.noSocket, "\(spec.name) unhealthy: \(error.message)")
+            case (.unavailable, ECONNREFUSED): finish(.refused, "\(spec.name) unhealthy: \(error.message)")
+            case (.deadlineExceeded, _): finish(.timedOut, "\(spec.name) unhealthy: \(error.message)")
+            default: finish(.otherError, "\(spec.name) unhealthy: \(error.message)")
             }
         }
         if let error = reply.error { finish(.otherError, "\(spec.name) unhealthy: sys.health answered \(error)") }

@@ -63,18 +63,15 @@ public struct EventPage: Sendable {
     public var events: [Event]
     public var hasMore: Bool
 
-    /// Splits a list body into events, each with its own raw JSON (re-serialized with sorted keys; only
-    /// used for catching up, where no signature is checked).
+    /// Splits a list body into events, each with its own raw JSON exactly as Stripe wrote it (only used
+    /// for catching up, where no signature is checked).
     public static func decode(_ body: [UInt8]) throws(StripeError) -> EventPage {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let data = object["data"] as? [Any] else {
+        guard let list = try? RawJSON(validating: body), let data = list.member("data")?.elements else {
             throw StripeError(kind: .api, message: "Stripe's event list did not decode")
         }
         var events: [Event] = []
-        for item in data {
-            guard let bytes = try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys]) else { continue }
-            events.append(try Event.decode(Array(bytes)))
-        }
-        return EventPage(events: events, hasMore: object["has_more"] as? Bool ?? false)
+        for item in data { events.append(try Event.decode(item.bytes)) }
+        let hasMore = (try? list.member("has_more")?.decode(Bool.self)) ?? false
+        return EventPage(events: events, hasMore: hasMore)
     }
 }

@@ -1,3 +1,5 @@
+import Core
+
 /// A value in a form-encoded Stripe request: scalars, nested objects (`a[b]=`) and arrays (`a[0]=`).
 public indirect enum FormValue: Sendable, Equatable {
     case string(String)
@@ -51,26 +53,7 @@ public struct FormParams: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     }
 
     /// Form escaping: unreserved characters kept, space as `+`, brackets literal, the rest `%XX` (upper case).
-    static func escape(_ s: String) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count)
-        let hex = Array("0123456789ABCDEF".utf8)
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "["), UInt8(ascii: "]"):
-                out.append(b)
-            case UInt8(ascii: " "):
-                out.append(UInt8(ascii: "+"))
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0x0f)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func escape(_ s: String) -> String { PercentEncoding.encode(s, .stripeForm) }
 }
 
 extension FormValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

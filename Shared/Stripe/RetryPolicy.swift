@@ -1,3 +1,5 @@
+import Core
+
 /// The official clients' retry policy (STRIPE-NOTES, "Retries").
 public struct RetryPolicy: Sendable {
     /// Retries after the first attempt (2 by default, like the official clients).
@@ -26,7 +28,6 @@ public struct RetryPolicy: Sendable {
     /// The delay before retry `n` (1-based): `min(initial * 2^(n-1), max)`, jittered into [half, full],
     /// and never less than `initialDelay`.
     public func delay(beforeRetry n: Int, jitter: Double = Double.random(in: 0...1)) -> Duration {
-        let base = min(initialDelay * (1 << max(0, min(n - 1, 30))), maxDelay)
-        return max(base * (0.5 + 0.5 * jitter), initialDelay)
+        max(Backoff.delay(attempt: n, base: initialDelay, cap: maxDelay, jitter: jitter), initialDelay)
     }
 }

@@ -25,12 +25,12 @@ public final class Acceptor: Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     /// Takes ownership of `listenFD` (closed when the acceptor stops) and starts accepting.
-    public init(listenFD: Int32, logger: Logger, onAccept: @escaping Handler) throws(SocketSetupError) {
+    public init(listenFD: Int32, logger: Logger, onAccept: @escaping Handler) throws(SystemError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             let e = errno
             close(listenFD)
-            throw SocketSetupError("cannot create wake pipe: \(SystemError("pipe", errno: e).reason)")
+            throw SystemError(setup: "cannot create wake pipe: \(SystemError("pipe", errno: e).reason)")
         }
         for p in fds { _ = fcntl(p, F_SETFD, FD_CLOEXEC) }
         self.listenFD = listenFD

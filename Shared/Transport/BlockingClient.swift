@@ -8,39 +8,19 @@ import Wire
 /// A one-shot synchronous call for command-line tools (`<service> health`, operator commands) that have
 /// no async context: connect, send one message, wait for its reply, close.
 public enum BlockingClient {
-    /// Why a one-shot call failed, worded for an operator.
-    public enum Failure: Error, Sendable, CustomStringConvertible {
-        case noSocket(String)
-        case refused(String)
-        case timedOut(Int)
-        case connectionFailed(String)
-        case closedWithoutReply
-        case badReply(String)
-
-        public var description: String {
-            switch self {
-            case .noSocket(let p): "no socket at \(p) (is the service running?)"
-            case .refused(let p): "connection refused at \(p) (stale socket: the service is not running)"
-            case .timedOut(let ms): "timed out after \(ms) ms waiting for a reply"
-            case .connectionFailed(let m): "cannot connect: \(m)"
-            case .closedWithoutReply: "the service closed the connection without replying"
-            case .badReply(let m): "bad reply: \(m)"
-            }
-        }
-    }
-
     /// Sends `message` to the socket at `path` and returns the reply to it.
     public static func call(path: String, message: Envelope, timeoutMs: Int = 2_000,
-                            maxFrameBytes: Int = Frame.defaultMaxPayload) throws(Failure) -> Envelope {
+                            maxFrameBytes: Int = Frame.defaultMaxPayload) throws(ClientError) -> Envelope {
         let start = ContinuousClock.now
         let fd: Int32
         do {
             fd = try UnixSocket.connect(path: path)
         } catch {
             switch error.errno {
-            case ENOENT: throw .noSocket(path)
-            case ECONNREFUSED: throw .refused(path)
-            default: throw .connectionFailed(error.description)
+            case ENOENT: throw ClientError(.unavailable, "no socket at \(path) (is the service running?)", errno: ENOENT)
+            case ECONNREFUSED:
+                throw ClientError(.unavailable, "connection refused at \(path) (stale socket: the service is not running)", errno: ECONNREFUSED)
+            default: throw ClientError(.unavailable, "cannot connect: \(error.description)", errno: error.errno)
             }
         }
         defer { close(fd) }
@@ -50,7 +30,7 @@ public enum BlockingClient {
             let n = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + written, frame.count - written, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .connectionFailed("send failed: \(String(cString: strerror(errno)))")
+                throw ClientError(.unavailable, "cannot connect: send failed: \(String(cString: strerror(errno)))", errno: errno)
             }
             written += n
         }
@@ -58,26 +38,37 @@ public enum BlockingClient {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let remaining = timeoutMs - Int((ContinuousClock.now - start).milliseconds)
-            if remaining <= 0 { throw .timedOut(timeoutMs) }
+            if remaining <= 0 { throw timedOut(timeoutMs) }
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let r = poll(&p, 1, Int32(remaining))
-            if r < 0 { if errno == EINTR { continue }; throw .connectionFailed("poll failed") }
-            if r == 0 { throw .timedOut(timeoutMs) }
+            if r < 0 { if errno == EINTR { continue }; throw ClientError(.unavailable, "cannot connect: poll failed", errno: errno) }
+            if r == 0 { throw timedOut(timeoutMs) }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw .connectionFailed("read failed: \(String(cString: strerror(errno)))") }
-            if n == 0 { throw .closedWithoutReply }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ClientError(.unavailable, "cannot connect: read failed: \(String(cString: strerror(errno)))", errno: errno)
+            }
+            if n == 0 { throw ClientError(.unavailable, "the service closed the connection without replying") }
             decoder.append(buffer[0..<n])
             do {
                 while let payload = try decoder.next() {
                     let reply: Envelope
-                    do { reply = try Envelope.decode(slice: payload) } catch { throw Failure.badReply(error.error.message) }
+                    do { reply = try Envelope.decode(slice: payload) } catch { throw badReply(error.error.message) }
                     if reply.replyTo == message.id || reply.replyTo == nil { return reply }
                 }
-            } catch let f as Failure {
+            } catch let f as ClientError {
                 throw f
             } catch {
-                throw .badReply("\(error)")
+                throw badReply("\(error)")
             }
         }
+    }
+
+    private static func timedOut(_ ms: Int) -> ClientError {
+        ClientError(.deadlineExceeded, "timed out after \(ms) ms waiting for a reply")
+    }
+
+    private static func badReply(_ message: String) -> ClientError {
+        ClientError(.protocolViolation, "bad reply: \(message)")
     }
 }

@@ -1,6 +1,8 @@
 import Wire
 
-/// Why a call to another service did not produce a result.
+/// Why a call to another service did not produce a result: from ``MessageClient`` in a service, from
+/// ``BlockingClient`` in a command. With ``SystemError`` one of Transport's two error types: this one
+/// means "the call failed", and its code says whether to retry, give up or pass the remote error on.
 public struct ClientError: Error, Sendable, CustomStringConvertible {
     /// The broad kind of failure; callers branch on this.
     public enum Code: String, Sendable {
@@ -15,14 +17,19 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var code: Code
+    /// Worded for an operator (`no socket at /run/shop/payments.sock (is the service running?)`).
     public var message: String
     /// The error the remote service sent, for ``Code/remote``.
     public var remote: WireError?
+    /// The errno of the system call that failed, for ``Code/unavailable`` (ENOENT: no socket;
+    /// ECONNREFUSED: a stale socket nobody serves).
+    public var errno: Int32?
 
-    public init(_ code: Code, _ message: String, remote: WireError? = nil) {
+    public init(_ code: Code, _ message: String, remote: WireError? = nil, errno: Int32? = nil) {
         self.code = code
         self.message = message
         self.remote = remote
+        self.errno = errno
     }
 
     public var description: String {

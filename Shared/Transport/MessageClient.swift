@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Core
 import Synchronization
 import Wire
 
@@ -19,7 +20,8 @@ public final class MessageClient: Sendable {
 
     private struct State {
         var connection: ClientConnection?
-        var backoff: Duration = .zero
+        /// Connection attempts that failed in a row.
+        var failures = 0
         var nextAttempt: ContinuousClock.Instant?
         var lastFailure = ""
         var closed = false
@@ -126,15 +128,14 @@ public final class MessageClient: Sendable {
                     let fd = try UnixSocket.connect(path: socketPath)
                     let c = ClientConnection(fd: fd, maxFrameBytes: maxFrameBytes)
                     s.connection = c
-                    s.backoff = .zero
+                    s.failures = 0
                     s.nextAttempt = nil
                     return .success(c)
                 } catch {
                     s.lastFailure = Self.describe(error)
-                    s.backoff = s.backoff == .zero ? .milliseconds(20) : min(s.backoff * 2, .seconds(1))
-                    // Jitter in [half, full] so many clients do not reconnect in lockstep.
-                    let jittered = s.backoff * Double.random(in: 0.5...1.0)
-                    s.nextAttempt = now + jittered
+                    s.failures += 1
+                    // Jittered so many clients do not reconnect in lockstep.
+                    s.nextAttempt = now + Backoff.delay(attempt: s.failures, base: .milliseconds(20), cap: .seconds(1))
                     return nil
                 }
             }

@@ -61,7 +61,7 @@ public final class MessageServer: Sendable {
 
     /// Binds the socket and starts accepting. Throws if the socket cannot be set up or another live
     /// process owns it.
-    public func start() throws(SocketSetupError) {
+    public func start() throws(SystemError) {
         UnixSocket.ignoreSIGPIPE()
         let fd = try UnixSocket.listen(path: socketPath)
         let acceptor = try Acceptor(listenFD: fd, logger: logger) { [self] client, _ in admit(client) }

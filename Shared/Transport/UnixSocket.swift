@@ -4,23 +4,17 @@ import Glibc
 import Musl
 #endif
 
-/// Errors setting up a Unix socket, worded for an operator reading a start-up failure.
-public struct SocketSetupError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Unix domain socket helpers shared by servers and clients.
 public enum UnixSocket {
     /// Longest path `sockaddr_un` holds on Linux, excluding the terminating NUL.
     public static let maxPathBytes = MemoryLayout<sockaddr_un>.size - MemoryLayout<sa_family_t>.size - 1
 
     /// Checks a socket path against the kernel's limit.
-    public static func validate(path: String) throws(SocketSetupError) {
+    public static func validate(path: String) throws(SystemError) {
         let n = path.utf8.count
-        guard n > 0 else { throw SocketSetupError("socket path is empty") }
+        guard n > 0 else { throw SystemError(setup: "socket path is empty") }
         guard n <= maxPathBytes else {
-            throw SocketSetupError("socket path '\(path)' is \(n) bytes; Unix sockets allow at most \(maxPathBytes). Use a shorter SHOP_SOCKET_DIR")
+            throw SystemError(setup: "socket path '\(path)' is \(n) bytes; Unix sockets allow at most \(maxPathBytes). Use a shorter SHOP_SOCKET_DIR")
         }
     }
 
@@ -43,22 +37,22 @@ public enum UnixSocket {
     /// An existing directory loses any permission for others, but keeps what it gives its group: a
     /// deployment where each service runs as its own user (compose) shares the socket directory through
     /// a group (`root:shop 1770`), and each socket's own group then decides who may connect to it.
-    public static func prepareDirectory(_ path: String) throws(SocketSetupError) {
+    public static func prepareDirectory(_ path: String) throws(SystemError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
             if mkdir(current, 0o750) != 0 && errno != EEXIST {
-                throw SocketSetupError("cannot create directory '\(current)': \(String(cString: strerror(errno)))")
+                throw SystemError(setup: "cannot create directory '\(current)': \(String(cString: strerror(errno)))")
             }
         }
         var st = stat()
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw SocketSetupError("'\(path)' exists and is not a directory")
+            throw SystemError(setup: "'\(path)' exists and is not a directory")
         }
         // Tighten the leaf directory even if it already existed open to others.
         let mode = st.st_mode & 0o7777
         if mode & 0o007 != 0 && chmod(path, mode & ~0o007) != 0 {
-            throw SocketSetupError("'\(path)' is open to other users (mode \(String(mode, radix: 8))) and cannot be "
+            throw SystemError(setup: "'\(path)' is open to other users (mode \(String(mode, radix: 8))) and cannot be "
                                    + "tightened: \(String(cString: strerror(errno)))")
         }
     }
@@ -83,7 +77,7 @@ public enum UnixSocket {
     }
 
     /// Fails if a live process answers on `path`. No file, or a stale one nobody listens on, is fine.
-    public static func ensureNotServed(path: String) throws(SocketSetupError) {
+    public static func ensureNotServed(path: String) throws(SystemError) {
         do {
             let probe = try connect(path: path)
             close(probe)
@@ -92,51 +86,51 @@ public enum UnixSocket {
             case ECONNREFUSED, ENOENT:
                 return
             case EAGAIN:
-                throw SocketSetupError("another process is already serving on '\(path)' (its backlog is full); refusing to start a second instance")
+                throw SystemError(setup: "another process is already serving on '\(path)' (its backlog is full); refusing to start a second instance")
             default:
-                throw SocketSetupError("cannot probe existing socket '\(path)': \(error)")
+                throw SystemError(setup: "cannot probe existing socket '\(path)': \(error)")
             }
         }
-        throw SocketSetupError("another process is already serving on '\(path)'; refusing to start a second instance")
+        throw SystemError(setup: "another process is already serving on '\(path)'; refusing to start a second instance")
     }
 
     /// Binds and listens on `path` with mode 0660.
     ///
     /// A leftover socket file is removed only when nothing answers on it; a socket that a live process
     /// serves is never stolen, so a second instance fails here with a clear message.
-    public static func listen(path: String, backlog: Int32 = 512) throws(SocketSetupError) -> Int32 {
+    public static func listen(path: String, backlog: Int32 = 512) throws(SystemError) -> Int32 {
         try validate(path: path)
         var st = stat()
         if lstat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFSOCK else {
-                throw SocketSetupError("'\(path)' exists and is not a socket; refusing to replace it")
+                throw SystemError(setup: "'\(path)' exists and is not a socket; refusing to replace it")
             }
             try ensureNotServed(path: path)
             // Nobody listens: a stale file from a process that died. Safe to remove.
             if unlink(path) != 0 && errno != ENOENT {
-                throw SocketSetupError("cannot remove stale socket '\(path)': \(String(cString: strerror(errno)))")
+                throw SystemError(setup: "cannot remove stale socket '\(path)': \(String(cString: strerror(errno)))")
             }
         }
         let fd: Int32
-        do { fd = try makeSocket() } catch { throw SocketSetupError("\(error)") }
+        do { fd = try makeSocket() } catch { throw SystemError(setup: "\(error)") }
         let rc = withAddress(path) { addr, len in bind(fd, addr, len) }
         if rc != 0 {
             let e = errno
             close(fd)
             if e == EADDRINUSE {
-                throw SocketSetupError("another process is already serving on '\(path)'; refusing to start a second instance")
+                throw SystemError(setup: "another process is already serving on '\(path)'; refusing to start a second instance")
             }
-            throw SocketSetupError("cannot bind '\(path)': \(String(cString: strerror(e)))")
+            throw SystemError(setup: "cannot bind '\(path)': \(String(cString: strerror(e)))")
         }
         if chmod(path, 0o660) != 0 {
             let e = errno
             close(fd)
-            throw SocketSetupError("cannot set mode 0660 on '\(path)': \(String(cString: strerror(e)))")
+            throw SystemError(setup: "cannot set mode 0660 on '\(path)': \(String(cString: strerror(e)))")
         }
         if Glibc.listen(fd, backlog) != 0 {
             let e = errno
             close(fd)
-            throw SocketSetupError("cannot listen on '\(path)': \(String(cString: strerror(e)))")
+            throw SystemError(setup: "cannot listen on '\(path)': \(String(cString: strerror(e)))")
         }
         return fd
     }

@@ -90,7 +90,7 @@ public struct Envelope: Sendable, Equatable {
         if let error {
             w.key("error")
             w.beginObject()
-            w.field("code", error.code)
+            w.field("code", error.code.rawValue)
             w.field("message", error.message)
             w.field("retryable", error.retryable)
             if let reason = error.reason { w.field("reason", reason) }
@@ -214,6 +214,6 @@ public struct Envelope: Sendable, Equatable {
             default: try s.skipValue()
             }
         }
-        return WireError(code: code, message: message, retryable: retryable, reason: reason)
+        return WireError(code: WireError.Code(rawValue: code), message: message, retryable: retryable, reason: reason)
     }
 }

@@ -17,6 +17,8 @@ struct JSONScanner: ~Copyable {
     struct Failure: Error {
         let message: String
         let offset: Int
+        /// The key, when the failure is a key given twice in one object.
+        var duplicateKey: String?
         var description: String { "\(message) at byte \(offset)" }
     }
 
@@ -84,7 +86,9 @@ struct JSONScanner: ~Copyable {
             let key = try readString()
             guard keys.insert(key) else {
                 position = keyStart
-                throw fail("duplicate key \"\(key.prefix(64))\"")
+                var failure = fail("duplicate key \"\(key.prefix(64))\"")
+                failure.duplicateKey = key
+                throw failure
             }
             try expect(UInt8(ascii: ":"))
             try body(&self, key)

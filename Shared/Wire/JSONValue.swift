@@ -56,6 +56,15 @@ struct JSONObject: Sendable {
         }
         return nil
     }
+
+    /// The position of member `key`, or nil (for `ParsedJSON`, which also needs the member's offsets).
+    func index(for key: String) -> Int? {
+        let length = key.utf8.count
+        for i in keys.indices where keys[i].utf8.count == length && keys[i].utf8.elementsEqual(key.utf8) {
+            return i
+        }
+        return nil
+    }
 }
 
 extension JSONScanner {

@@ -1,10 +1,17 @@
 /// A JSON document parsed once, to decode several values from (a Stripe event and then its
 /// `data.object`, say) without parsing the bytes again.
+///
+/// Parsed with `recordingOffsets`, every value also knows the byte offset it starts at, for readers that
+/// point at a line of a file (the catalog). The offsets are found by a second, validating walk over the
+/// bytes, so the ordinary parse pays nothing for them.
 public struct ParsedJSON: Sendable {
     let value: JSONValue
+    /// Where this value and its children start; nil unless parsed with `recordingOffsets`.
+    let offsets: JSONOffsets?
 
     /// Parses `bytes`; text that is not one JSON value throws `DecodingError.dataCorrupted`.
     public init(parsing bytes: some Collection<UInt8>) throws {
+        offsets = nil
         do {
             value = try JSONValue.parse(bytes)
         } catch {
@@ -12,14 +19,43 @@ public struct ParsedJSON: Sendable {
         }
     }
 
-    init(value: JSONValue) {
+    init(value: JSONValue, offsets: JSONOffsets? = nil) {
         self.value = value
+        self.offsets = offsets
     }
+
+    /// Text that is not one JSON value, and the byte offset where reading stopped.
+    public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var offset: Int
+        /// The key, when the text is refused for giving one key twice in an object.
+        public var duplicateKey: String?
+        public var description: String { "\(message) at byte \(offset)" }
+    }
+
+    /// Parses `bytes` (strictly, as every message is read), recording each value's byte offset when
+    /// `recordingOffsets` is set.
+    public static func parse(_ bytes: [UInt8], recordingOffsets: Bool) throws(SyntaxError) -> ParsedJSON {
+        do throws(JSONScanner.Failure) {
+            let value = try JSONValue.parse(bytes)
+            guard recordingOffsets else { return ParsedJSON(value: value) }
+            let offsets = try bytes.withUnsafeBufferPointer { buffer throws(JSONScanner.Failure) in
+                var scanner = JSONScanner(buffer)
+                return try JSONOffsets.read(&scanner, depth: 0)
+            }
+            return ParsedJSON(value: value, offsets: offsets)
+        } catch {
+            throw SyntaxError(message: error.message, offset: error.offset, duplicateKey: error.duplicateKey)
+        }
+    }
+
+    /// The byte offset this value starts at; nil unless the document was parsed with `recordingOffsets`.
+    public var offset: Int? { offsets?.start }
 
     /// The member `key` of this object; nil if this is not an object or has no such member.
     public subscript(key: String) -> ParsedJSON? {
-        guard case .object(let object) = value, let member = object.value(for: key) else { return nil }
-        return ParsedJSON(value: member)
+        guard case .object(let object) = value, let i = object.index(for: key) else { return nil }
+        return ParsedJSON(value: object.values[i], offsets: offsets?.child(i))
     }
 
     /// Decodes the document (or this member of it) as `T`.
@@ -50,6 +86,15 @@ extension ParsedJSON {
         return false
     }
 
+    /// The number's literal text as written (checked against JSON's grammar), if this is a number.
+    public var numberText: String? {
+        if case .number(let text) = value { return text }
+        return nil
+    }
+
+    /// A short name of the value's kind (`an object`, `a string`, `null`, ...), for error messages.
+    public var kind: String { value.kind }
+
     /// The number as `T` when it is a whole number that fits (`10.0` and `1e3` too, as decoding accepts).
     public func integer<T: FixedWidthInteger>(_ type: T.Type = T.self) -> T? {
         try? Scalars.integer(value, []) as T
@@ -59,13 +104,13 @@ extension ParsedJSON {
     /// if this is not an object.
     public var members: [(key: String, value: ParsedJSON)]? {
         guard case .object(let object) = value else { return nil }
-        return zip(object.keys, object.values).map { ($0, ParsedJSON(value: $1)) }
+        return object.keys.indices.map { (object.keys[$0], ParsedJSON(value: object.values[$0], offsets: offsets?.child($0))) }
     }
 
     /// An array's elements; nil if this is not an array.
     public var elements: [ParsedJSON]? {
         guard case .array(let items) = value else { return nil }
-        return items.map { ParsedJSON(value: $0) }
+        return items.indices.map { ParsedJSON(value: items[$0], offsets: offsets?.child($0)) }
     }
 }
 

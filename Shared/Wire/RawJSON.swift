@@ -52,6 +52,36 @@ public struct RawJSON: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// The member `key` of this object, as its own bytes; nil if this is not an object or has no such member.
+    public func member(_ key: String) -> RawJSON? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var scanner = JSONScanner(buffer)
+            var found: Range<Int>?
+            guard scanner.peek() == UInt8(ascii: "{") else { return nil }
+            try? scanner.readObject { (s: inout JSONScanner, name: String) throws(JSONScanner.Failure) in
+                let range = try s.skipValue()
+                if found == nil, name.utf8.elementsEqual(key.utf8) { found = range }
+            }
+            return found.map { RawJSON(trusted: Array(buffer[$0])) }
+        }
+    }
+
+    /// The elements of this array, each as its own bytes (exactly as they were written); nil if this is
+    /// not an array.
+    public var elements: [RawJSON]? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var scanner = JSONScanner(buffer)
+            guard scanner.consume(UInt8(ascii: "[")) else { return nil }
+            var items: [RawJSON] = []
+            if scanner.consume(UInt8(ascii: "]")) { return items }
+            repeat {
+                guard let range = try? scanner.skipValue() else { return nil }
+                items.append(RawJSON(trusted: Array(buffer[range])))
+            } while scanner.consume(UInt8(ascii: ","))
+            return items
+        }
+    }
+
     /// A one-line explanation of a decoding error that names the field, e.g. `items[0].quantity: expected Int`.
     public static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {

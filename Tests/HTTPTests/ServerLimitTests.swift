@@ -177,11 +177,11 @@ struct ServerLimitTests {
                 #expect(try #require(await client.readResponse()).text.hasPrefix("GET /v6 "))
             }
         }
-        #expect(throws: SocketSetupError.self) {
+        #expect(throws: SystemError.self) {
             try HTTPServer(host: "shop.example", port: 0, logger: testLogger, handler: echoHandler).start()
         }
         try await withServer(handler: echoHandler) { server in
-            #expect(throws: SocketSetupError.self) {
+            #expect(throws: SystemError.self) {
                 try HTTPServer(port: server.port, logger: testLogger, handler: echoHandler).start()
             }
         }

@@ -84,6 +84,10 @@ struct FulfillmentTests {
         #expect(try error([("mug", 1001)])?.code == "invalid_argument")
         #expect(try error([("mug", 1)], email: "not-an-email")?.code == "invalid_argument")
         #expect(try error([("mug", 1)], email: "a@b.com\r\nBcc: x@y.com")?.code == "invalid_argument")
+        // The edges where fulfillment's copy of the rules was looser than the gateway's: 51 to 100 lines,
+        // a SKU outside letters, digits, - _ . (the gateway's, now the one rule in Messages).
+        #expect(try error((0...50).map { ("s\($0)", 1) })?.code == "invalid_argument")
+        #expect(try error([("a b", 1)])?.code == "invalid_argument")
         let unknown = try error([("nope", 1)])
         #expect(unknown?.code == "unprocessable" && unknown?.reason == "unknown_sku")
         let mixed = try error([("mug", 1), ("tee", 1)])

@@ -160,6 +160,10 @@ struct GatewayAPITests {
             (#"{"items":[{"sku":"a b","quantity":1}],"email":"a@b.co"}"#, 422, "items[0].sku"),
             (#"{"items":[{"sku":"mug","quantity":1},{"sku":"mug","quantity":1}],"email":"a@b.co"}"#, 422, "items[1].sku"),
             (#"{"items":[{"sku":"mug","quantity":1}],"email":"not-an-email"}"#, 422, "email"),
+            // Edges where the gateway's copy of the rules was looser than fulfillment's.
+            (#"{"items":[{"sku":"mug","quantity":1}],"email":"a(b)@example.com"}"#, 422, "email"),
+            (#"{"items":[{"sku":"mug","quantity":1}],"email":"a:b@example.com"}"#, 422, "email"),
+            ("{\"items\":[" + (0...50).map { "{\"sku\":\"s\($0)\",\"quantity\":1}" }.joined(separator: ",") + "],\"email\":\"a@b.co\"}", 422, "items"),
         ]
         for (body, status, field) in cases {
             let r = try stack.http.postJSON("/api/orders", body)
@@ -167,6 +171,14 @@ struct GatewayAPITests {
             #expect(r.errorField == field, "\(body) -> \(r)")
             #expect(r.errorCode == (status == 400 ? "invalid_argument" : "unprocessable"), "\(body) -> \(r)")
         }
+        // Read by Wire's reader (no longer Foundation's): the messages still name the field and the
+        // expected kind, and a key given twice is refused rather than one of them used.
+        let notArray = try stack.http.postJSON("/api/orders", #"{"items":"mug","email":"a@b.co"}"#)
+        #expect(notArray.errorValue("message") == "field 'items' must be an array", "\(notArray)")
+        let notInt = try stack.http.postJSON("/api/orders", #"{"items":[{"sku":"mug","quantity":"2"}],"email":"a@b.co"}"#)
+        #expect(notInt.errorValue("message") == "field 'items[0].quantity' must be an integer", "\(notInt)")
+        let twice = try stack.http.postJSON("/api/orders", #"{"items":[{"sku":"mug","quantity":1}],"email":"a@b.co","email":"c@d.co"}"#)
+        #expect(twice.status == 400 && twice.errorField == "body", "\(twice)")
         let form = try stack.http.send("POST", "/api/orders", headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                        body: Array("a=1".utf8))
         #expect(form.status == 415, "\(form)")
@@ -214,7 +226,7 @@ struct GatewayAPITests {
         #expect(try stack.metric(#"gateway_upstream_errors_total{service="fulfillment",code="unprocessable"}"#) == 1)
         #expect(try stack.metric(#"gateway_upstream_errors_total{service="fulfillment",code="conflict"}"#) == 2)
         #expect((try stack.metric(#"gateway_upstream_errors_total{service="fulfillment",code="unavailable"}"#) ?? 0) >= 3)
-        #expect(try stack.metric(#"gateway_http_requests_total{method="POST",route="/api/orders",status="422"}"#) == 7)
+        #expect(try stack.metric(#"gateway_http_requests_total{method="POST",route="/api/orders",status="422"}"#) == 10, "nine bad values and the unknown SKU")
     }
 
     @Test("payments down or unconfigured is 503 and Stripe failing is 502, the order id kept so it can be paid later; /config is served from its cache meanwhile")

@@ -43,6 +43,17 @@ struct MailMessageTests {
         #expect(MailAddress.parse("a@example.com")?.address == "a@example.com")
     }
 
+    // The notifier's copy of the email check had no length or domain-label rule; the shared one does.
+    // A configured sender keeps its local domain (the default `Shop <shop@localhost>`).
+    @Test("the shared email rule: bad domain labels, an overlong local part and specials are refused; a local sender passes")
+    func sharedRule() {
+        #expect(MailAddress.parse("a@-example.com") == nil)
+        #expect(MailAddress.parse("a@example..com") == nil)
+        #expect(MailAddress.parse(String(repeating: "l", count: 65) + "@example.com") == nil)
+        #expect(MailAddress.parse("Shop <a(b)@example.com>") == nil)
+        #expect(MailAddress.parse("Shop <shop@localhost>") == MailAddress(name: "Shop", address: "shop@localhost"))
+    }
+
     @Test("CR or LF in a message id, subject or an address built without parse never adds a header")
     func injection() {
         let from = MailAddress(name: "Shop", address: "shop@example.com")

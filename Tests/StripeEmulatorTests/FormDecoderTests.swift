@@ -18,6 +18,14 @@ struct FormDecoderTests {
         }
     }
 
+    // The stand-in's own percent-decoder kept a malformed escape literally and read `%+f` as 0x0F; it
+    // now uses the shared one, which refuses both.
+    @Test("a malformed percent-escape is refused naming the parameter", arguments: ["a=%zz", "a=%4", "a=%+f", "a%=1", "a=%FF", "a=1&b[%]=2"])
+    func malformedEscape(_ body: String) {
+        let failure = refusal(body)
+        #expect(failure?.message.contains("percent-encoding") == true, "\(body) -> \(String(describing: failure))")
+    }
+
     @Test("Stripe's shapes decode: nested objects, arrays by index or by [], empty values")
     func shapes() throws {
         let o = try decode("amount=2000&metadata[order_id]=o1&expand[]=a&expand[]=b&items[1][q]=2&items[0][q]=1&description=")

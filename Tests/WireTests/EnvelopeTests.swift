@@ -43,6 +43,20 @@ struct EnvelopeTests {
         #expect(decoded.payload == nil)
     }
 
+    @Test("an error code is a type on our side and the same string on the wire, a code this side does not know included")
+    func typedCodes() throws {
+        let request = Envelope.request("x.y", traceID: "t")
+        for code in [WireError.Code.notFound, .resourceExhausted, .internal, WireError.Code(rawValue: "from_a_newer_peer")] {
+            let bytes = request.reply(error: WireError(code: code, message: "m")).json()
+            #expect(String(decoding: bytes, as: UTF8.self).contains(#""code":"\#(code.rawValue)""#))
+            let decoded = try Envelope.decode(bytes)
+            #expect(decoded.error?.code == code)
+            #expect(try RawJSON(encoding: decoded.error!).decode(WireError.self) == decoded.error, "Codable keeps the code a string")
+            #expect(String(decoding: try RawJSON(encoding: decoded.error!).bytes, as: UTF8.self).contains(#""code":"\#(code.rawValue)""#))
+        }
+        #expect(WireError.Code.notFound.rawValue == "not_found" && WireError.Code.deadlineExceeded.rawValue == "deadline_exceeded")
+    }
+
     @Test("an event is answered by an ack")
     func eventAck() {
         let event = Envelope(kind: .event, type: "payment_intent.succeeded")

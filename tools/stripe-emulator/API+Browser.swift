@@ -96,12 +96,12 @@ extension API {
         let emulator = self.emulator, defaultVersion = self.defaultVersion
         browserRouter.on(method, pattern) { request, path in
             let requestID = IDs.request()
-            let pairs = method == .post ? FormDecoder.pairs(String(decoding: request.body, as: UTF8.self))
-                                        : FormDecoder.pairs(request.query ?? "")
             var version = defaultVersion
             if let header = request.headers["Stripe-Version"], let v = APIVersion(header) { version = v }
             let params: Params
             do throws(FormDecoder.Failure) {
+                let pairs = method == .post ? try FormDecoder.pairs(String(decoding: request.body, as: UTF8.self))
+                                            : try FormDecoder.pairs(request.query ?? "")
                 var values = try FormDecoder.decode(pairs)
                 values.remove("key")
                 params = Params(values)
@@ -123,7 +123,7 @@ extension API {
     static func publishableKey(_ request: HTTPRequest) -> String? {
         guard request.headers["Authorization"] == nil else { return nil }
         let text = request.method == .post ? String(decoding: request.body, as: UTF8.self) : (request.query ?? "")
-        return FormDecoder.pairs(text).first { $0.name == "key" }?.value
+        return (try? FormDecoder.pairs(text))?.first { $0.name == "key" }?.value
     }
 
     /// Answers a publishable-key call: test keys only, allowed routes only. Every answer may be read by

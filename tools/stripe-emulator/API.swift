@@ -94,10 +94,11 @@ struct API: Sendable {
                 version = v
             }
             headers.set("Stripe-Version", version.name)
-            let pairs = method == .post ? FormDecoder.pairs(String(decoding: request.body, as: UTF8.self))
-                                        : FormDecoder.pairs(request.query ?? "")
+            let pairs: [(name: String, value: String)]
             let params: Params
             do throws(FormDecoder.Failure) {
+                pairs = method == .post ? try FormDecoder.pairs(String(decoding: request.body, as: UTF8.self))
+                                        : try FormDecoder.pairs(request.query ?? "")
                 params = Params(try FormDecoder.decode(pairs))
             } catch {
                 return answer(400, StripeError.invalid(error.param, error.message).json.bytes)

@@ -1,3 +1,5 @@
+import Core
+
 /// Decodes Stripe's form encoding (`application/x-www-form-urlencoded` with nested brackets) into a
 /// ``JSONObject`` whose leaves are strings:
 ///
@@ -27,14 +29,21 @@ enum FormDecoder {
     /// (`line_items[0][price_data][product_data][metadata][k]`).
     static let maxDepth = 32
 
-    /// The `(name, value)` pairs of a form body or query string, percent-decoded, `+` as space.
-    static func pairs(_ text: String) -> [(name: String, value: String)] {
-        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+    /// The `(name, value)` pairs of a form body or query string, percent-decoded, `+` as space. A
+    /// malformed escape (`%`, `%4`, `%zz`, `%+f`) or one that decodes to invalid UTF-8 is refused, as
+    /// Stripe refuses it, rather than kept literally.
+    static func pairs(_ text: String) throws(Failure) -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = decodeComponent(parts[0])
-            let value = parts.count > 1 ? decodeComponent(parts[1]) : ""
-            return (name, value)
+            guard let name = PercentEncoding.decode(parts[0], plusAsSpace: true),
+                  let value = parts.count > 1 ? PercentEncoding.decode(parts[1], plusAsSpace: true) : "" else {
+                let param = String(parts[0].prefix(200))
+                throw Failure(message: "Invalid percent-encoding in parameter \(param)", param: param)
+            }
+            out.append((name, value))
         }
+        return out
     }
 
     /// Decodes pairs into nested parameters.
@@ -172,42 +181,5 @@ enum FormDecoder {
                 }
             }
         }
-    }
-
-    /// Percent-decodes one component; a malformed escape is kept literally.
-    static func decodeComponent(_ text: Substring) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        var it = Array(text.utf8)[...]
-        while let b = it.popFirst() {
-            if b == UInt8(ascii: "+") {
-                out.append(0x20)
-            } else if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
-                out.append(v)
-                it = it.dropFirst(2)
-            } else {
-                out.append(b)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Percent-encodes a component for a form or query string (unreserved characters and brackets kept).
-    static func encodeComponent(_ text: String) -> String {
-        var out = ""
-        for b in text.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                 UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                out += "%"
-                out.unicodeScalars.append(hex[Int(b >> 4)])
-                out.unicodeScalars.append(hex[Int(b & 0xF)])
-            }
-        }
-        return out
     }
 }

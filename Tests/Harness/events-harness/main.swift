@@ -94,7 +94,7 @@ case "subscriber":
         for type in table.consumed(by: "harness-sub") {
             inbox.consume(type, into: &router) { c, event in
                 if failing.contains(event.type) {
-                    throw WireError(code: "failed_precondition", message: "harness told to fail \(event.type)", retryable: true)
+                    throw WireError(code: .failedPrecondition, message: "harness told to fail \(event.type)", retryable: true)
                 }
                 let tick = try event.data(Tick.self)
                 try c.execute("INSERT INTO effects(event_id, key, n, sent_us, applied_us) VALUES (?, ?, ?, ?, ?)",

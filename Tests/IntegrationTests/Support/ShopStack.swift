@@ -83,7 +83,7 @@ struct ShopStack {
         guard reply.eventID == event.id, reply.type == event.type else {
             throw ServiceFailure("payments answered for \(reply.eventID) \(reply.type), sent \(event.id) \(event.type)")
         }
-        return reply.outcome
+        return reply.outcome.rawValue
     }
 
     /// Delivers Stripe events one after the other (each recorded before the next is sent, so payments

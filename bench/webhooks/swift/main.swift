@@ -88,7 +88,7 @@ func intake(binDirectory: String, n: Int, concurrency: Int) async throws {
                 var ok = 0
                 for i in stride(from: worker, to: n, by: concurrency) {
                     let reply = try await client.call(PaymentMessages.webhook, requests[i], as: WebhookReply.self, deadline: .seconds(30))
-                    if reply.outcome == "accepted" { ok += 1 }
+                    if reply.outcome == .accepted { ok += 1 }
                 }
                 return ok
             }

@@ -1,11 +1,11 @@
-import Messages
 import Wire
 
 extension OrderEvent {
     /// The event's data as JSON, written field by field: the same object `RawJSON(encoding:)` produces
-    /// (keys sorted, nil fields left out), without building it through `Encodable`. Two of these are written
-    /// per paid order, and the generic encoder was a tenth of fulfillment's time.
-    func json() throws(WireError) -> RawJSON {
+    /// (keys sorted, nil fields left out), without building it through `Encodable`, which was a large part
+    /// of fulfillment's time (two events per paid order). MessagesTests proves the two agree field for
+    /// field, so a field added to `Order` cannot go missing from events unnoticed.
+    public func json() throws(WireError) -> RawJSON {
         var w = JSONWriter(reservingCapacity: 512 + 128 * (order.history.count + order.items.count))
         w.beginObject()
         if let latePayment { w.field("late_payment", latePayment) }
