@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Stripe", dependencies: ["Curl", "Crypto", "Wire", "Logging"], path: "Shared/Stripe", swiftSettings: strict),
         .target(name: "Events", dependencies: ["Wire", "Logging", "Transport", "Storage"],
                 path: "Shared/Events", swiftSettings: strict),
-        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events"],
+        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events", "Messages"],
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.

@@ -1,0 +1,44 @@
+import Messages
+import ServiceKit
+import Storage
+import Transport
+import Wire
+
+/// The console's questions to notifier: an order's emails and merchant webhooks with their attempts, and
+/// the deliveries that failed.
+struct NotifierAdmin: Sendable {
+    let database: Database
+
+    func register(_ router: inout Router) {
+        router.on(AdminMessages.timeline, AdminOrderRef.self) { _, r in try await timeline(r.orderID) }
+        router.on(AdminMessages.health, AdminEmpty.self) { _, _ in try await health() }
+    }
+
+    func timeline(_ orderID: String) async throws -> AdminTimeline {
+        try await database.read { c in
+            AdminTimeline(entries: try c.query("""
+                SELECT channel, event_type, recipient, status, attempts, last_error, created_at, delivered_at
+                FROM deliveries WHERE order_id = ?
+                """, orderID).map { r in
+                let channel = r.string("channel") ?? ""
+                let what = channel == "email" ? "email to \(r.string("recipient") ?? "")" : "merchant webhook"
+                let error = r.string("last_error").map { ", last error: \($0)" } ?? ""
+                return AdminTimelineEntry(at: r.int("delivered_at") ?? r.int("created_at") ?? 0, source: "notifier", kind: channel,
+                                          summary: "\(what) for \(r.string("event_type") ?? ""): \(r.string("status") ?? ""), "
+                                              + "\(r.int("attempts") ?? 0) attempt(s)\(error)")
+            })
+        }
+    }
+
+    func health() async throws -> AdminHealth {
+        try await database.read { c in
+            func counts(_ condition: String) throws -> [AdminCountByName] {
+                try c.query("SELECT channel, COUNT(*) AS n FROM deliveries WHERE \(condition) GROUP BY channel ORDER BY channel").map {
+                    AdminCountByName(name: $0.string("channel") ?? "", count: Int($0.int("n") ?? 0))
+                }
+            }
+            return AdminHealth(service: "notifier", notificationFailures: try counts("status = 'failed_permanent'"),
+                               notificationsRetrying: try counts("status = 'pending' AND attempts > 0"))
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Crypto
+import Foundation
+import Messages
+import Testing
+import Transport
+import Wire
+
+/// The operator console (issue 18) on the real stack: its own listener, bearer tokens and sessions, the
+/// API served by the services over their sockets, audited idempotent actions.
+@Suite(.serialized)
+struct AdminConsoleTests {
+    static let readToken = "adm_test_read_0123456789abcdef0123456789abcdef"
+    static let writeToken = "adm_test_write_0123456789abcdef0123456789abcde"
+
+    /// A full stack with the console on a free port, and a client for it.
+    static func stack(_ extra: [String: String] = [:]) throws -> (FullStack, HTTPTestClient, TemporaryDirectory) {
+        let tokens = try TemporaryDirectory()
+        let file = tokens.file("admin-tokens")
+        let lines = [("reader", "read", readToken), ("writer", "write", writeToken)]
+            .map { "\($0.0) \($0.1) \(Hex.encode(Digest.sha256(Array($0.2.utf8))))" }.joined(separator: "\n")
+        try ("# test tokens\n" + lines + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let stack = try FullStack(environment: ["ADMIN_TOKENS_FILE": file, "ADMIN_PORT": "0"].merging(extra) { $1 },
+                                  emulatorEnvironment: ["EMULATOR_ASYNC_SETTLE_MS": "0"])
+        return (stack, HTTPTestClient(port: try adminPort(stack.gateway)), tokens)
+    }
+
+    static func adminPort(_ gateway: ServiceProcess) throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            for line in gateway.log.split(separator: "\n") where line.contains("operator console ready") {
+                if let range = line.range(of: #""admin.port":""#), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) {
+                    return port
+                }
+            }
+            usleep(20_000)
+        }
+        throw ServiceFailure("the gateway did not log its console port:\n\(gateway.log)")
+    }
+
+    static func bearer(_ token: String) -> [(String, String)] { [("Authorization", "Bearer \(token)")] }
+
+    /// Logs in through the page and returns the session cookie and the CSRF token of its forms.
+    static func login(_ admin: HTTPTestClient, token: String) throws -> (cookie: String, csrf: String) {
+        let r = try admin.send("POST", "/admin/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                               body: Array("token=\(token)".utf8))
+        #expect(r.status == 303, "\(r)")
+        let setCookie = try #require(r.header("Set-Cookie"))
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Max-Age="))
+        #expect(!setCookie.contains("Secure"), "plain-http console: no Secure flag")
+        let cookie = String(setCookie.prefix { $0 != ";" })
+        let page = try admin.get("/admin/dead-letters", headers: [("Cookie", cookie)])
+        #expect(page.status == 200)
+        let csrf = try #require(page.text.range(of: #"name="csrf" value=""#).map { String(page.text[$0.upperBound...].prefix { $0 != "\"" }) })
+        #expect(csrf.count == 48)
+        return (cookie, csrf)
+    }
+
+    @Test("every console route: 401 without a token, reads with read, actions only with write; nothing on the public port")
+    func authorization() throws {
+        let (stack, admin, _) = try Self.stack()
+        let order = try stack.create(sku: "sticker", quantity: 1)
+        let orderID = try #require(order["order_id"] as? String)
+        let routes = try runCommand(Binaries.path("gateway"), ["routes"], environment: stack.env).stdout
+            .split(separator: "\n").filter { $0.contains(" /admin/api/") }
+        #expect(routes.count >= 12, "\(routes)")
+        for route in routes {
+            let parts = route.split(separator: " ")
+            let method = String(parts[0]).uppercased()
+            let path = String(parts[1]).replacingOccurrences(of: "{order_id}", with: orderID)
+                .replacingOccurrences(of: "{event_id}", with: "evt_none").replacingOccurrences(of: "{service}", with: "payments")
+            let none = try admin.send(method, path, headers: method == "POST" ? [("Content-Type", "application/json")] : [],
+                                      body: method == "POST" ? Array("{}".utf8) : [])
+            #expect(none.status == 401, "\(route) without a token: \(none)")
+            #expect(none.header("WWW-Authenticate") == "Bearer")
+            let wrong = try admin.send(method, path, headers: Self.bearer("adm_wrong"), body: method == "POST" ? Array("{}".utf8) : [])
+            #expect(wrong.status == 401, "\(route) with a wrong token")
+            // Nothing of the console exists on the public port.
+            let publicPort = try stack.http.send(method, path, headers: Self.bearer(Self.writeToken), body: method == "POST" ? Array("{}".utf8) : [])
+            #expect(publicPort.status == 404 || publicPort.status == 405, "\(route) on the public port: \(publicPort)")
+            let read = try admin.send(method, path, headers: Self.bearer(Self.readToken), body: method == "POST" ? Array("{}".utf8) : [])
+            if method == "POST" {
+                #expect(read.status == 403 && read.errorValue("reason") == "read_only_token", "\(route) with read: \(read)")
+            } else if path.contains("evt_none") {
+                #expect(read.status == 404, "\(route) with read: \(read)")
+            } else {
+                #expect(read.status == 200, "\(route) with read: \(read)")
+            }
+            if method == "GET" {
+                let write = try admin.send(method, path, headers: Self.bearer(Self.writeToken))
+                #expect(write.status == read.status, "\(route) with write: \(write)")
+            }
+        }
+        // The write token's actions on an unpaid order: a refund is refused by payments, a cancel works.
+        let refund = try admin.postJSON("/admin/api/orders/\(orderID)/refunds", #"{"amount":100}"#, headers: Self.bearer(Self.writeToken))
+        #expect(refund.status >= 400 && refund.status < 500, "\(refund)")
+        let cancel = try admin.postJSON("/admin/api/orders/\(orderID)/cancel", "{}", headers: Self.bearer(Self.writeToken))
+        #expect(cancel.status == 200 && cancel.json["status"] as? String == "canceled", "\(cancel)")
+        // Pages: the login page is open, everything else sends a stranger to it.
+        #expect(try admin.get("/admin/login").status == 200)
+        for page in ["/admin/orders", "/admin/orders/\(orderID)", "/admin/health", "/admin/dead-letters", "/admin/audit"] {
+            let r = try admin.get(page)
+            #expect(r.status == 303 && r.header("Location") == "/admin/login", "\(page): \(r)")
+            #expect(try stack.http.get(page).status == 404)
+        }
+        let csp = try #require(try admin.get("/admin/login").header("Content-Security-Policy"))
+        #expect(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"))
+        #expect(!stack.gateway.log.contains(Self.writeToken) && !stack.gateway.log.contains(Self.readToken), "a token reached the log")
+    }
+
+    @Test("sessions: a wrong token never gets in, a POST without the CSRF token is refused, an expired session is out, logins are rate-limited")
+    func sessions() throws {
+        let (stack, admin, _) = try Self.stack(["ADMIN_SESSION_TTL_S": "2", "ADMIN_LOGIN_ATTEMPTS_PER_MINUTE": "6"])
+        let order = try stack.create(sku: "sticker", quantity: 1)
+        let orderID = try #require(order["order_id"] as? String)
+        let wrong = try admin.send("POST", "/admin/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                   body: Array("token=adm_guess".utf8))
+        #expect(wrong.status == 401 && wrong.header("Set-Cookie") == nil)
+        #expect(!wrong.text.contains("adm_guess"), "the login page echoes the token")
+        let (cookie, csrf) = try Self.login(admin, token: Self.writeToken)
+        // A session's POST without its CSRF token (form or header) does nothing.
+        let noCSRF = try admin.send("POST", "/admin/orders/\(orderID)/cancel", headers: [("Cookie", cookie),
+                                    ("Content-Type", "application/x-www-form-urlencoded")], body: Array("confirm=1".utf8))
+        #expect(noCSRF.status == 403, "\(noCSRF)")
+        let apiNoCSRF = try admin.postJSON("/admin/api/orders/\(orderID)/cancel", "{}", headers: [("Cookie", cookie)])
+        #expect(apiNoCSRF.status == 403 && apiNoCSRF.errorValue("reason") == "csrf_token_missing", "\(apiNoCSRF)")
+        #expect(try stack.status(orderID) == "awaiting_payment")
+        // With it, the form cancels and redirects back to the order.
+        let cancel = try admin.send("POST", "/admin/orders/\(orderID)/cancel", headers: [("Cookie", cookie),
+                                    ("Content-Type", "application/x-www-form-urlencoded")],
+                                    body: Array("csrf=\(csrf)&request_id=form1&confirm=1".utf8))
+        #expect(cancel.status == 303, "\(cancel)")
+        #expect(try stack.status(orderID) == "canceled")
+        // The session lasts ADMIN_SESSION_TTL_S (2 s here): after it, the cookie opens nothing.
+        try waitUntil("the session expired", timeout: .seconds(10)) {
+            try admin.get("/admin/api/audit", headers: [("Cookie", cookie)]).status == 401
+        }
+        #expect(try admin.get("/admin/orders", headers: [("Cookie", cookie)]).status == 303)
+        // Failed logins are limited per address: 6 a minute here, one used above and one by the login.
+        var statuses: [Int] = []
+        for _ in 0..<6 {
+            statuses.append(try admin.send("POST", "/admin/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                           body: Array("token=adm_guess".utf8)).status)
+        }
+        #expect(statuses.contains(429), "\(statuses)")
+        let limited = try admin.send("POST", "/admin/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                     body: Array("token=\(Self.writeToken)".utf8))
+        #expect(limited.status == 429 && limited.header("Retry-After") != nil)
+    }
+
+    @Test("a refund from the console: audited once per Idempotency-Key, shown in the timeline after Stripe's webhook; 1,000 orders page by cursor")
+    func refundAuditAndPagination() async throws {
+        // No caps on open orders per email: 1,000 unpaid orders go to 50 addresses.
+        let (stack, admin, _) = try Self.stack(["ORDER_MAX_OPEN_PER_EMAIL": "0", "ORDER_MAX_OPEN_PER_CLIENT": "0"])
+        let (orderID, _) = try RefundTests.paidOrder(stack, quantity: 2)
+        let headers = Self.bearer(Self.writeToken) + [("Idempotency-Key", "refund-1")]
+        let first = try admin.postJSON("/admin/api/orders/\(orderID)/refunds", #"{"amount":500,"reason":"requested_by_customer"}"#,
+                                       headers: headers)
+        #expect(first.status == 201, "\(first)")
+        #expect(first.json["amount"] as? Int == 500)
+        let again = try admin.postJSON("/admin/api/orders/\(orderID)/refunds", #"{"amount":500,"reason":"requested_by_customer"}"#,
+                                       headers: headers)
+        #expect(again.status == 201 && again.header("Idempotent-Replayed") == "true")
+        #expect(again.json["refund_id"] as? String == first.json["refund_id"] as? String)
+        let other = try admin.postJSON("/admin/api/orders/\(orderID)/refunds", #"{"amount":700}"#, headers: headers)
+        #expect(other.status == 409, "the same key for another refund: \(other)")
+        #expect(try RefundTests.stripeRefunds(stack, try #require(first.json["payment_intent_id"] as? String)).count == 1)
+        try stack.waitForStatus(orderID, "partially_refunded")
+        // The timeline has the refund as fulfillment applied it (after the webhook), the Stripe events with
+        // their raw bodies, the emails, and the operator's action.
+        try waitUntil("the timeline shows the refund and its email") {
+            let detail = try admin.get("/admin/api/orders/\(orderID)", headers: Self.bearer(Self.readToken))
+            let kinds = (detail.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            return kinds.contains("refund") && kinds.contains("operator") && kinds.contains("stripe_event") && kinds.contains("email")
+                && kinds.contains("fulfilment")
+        }
+        let detail = try admin.get("/admin/api/orders/\(orderID)", headers: Self.bearer(Self.readToken))
+        let timeline = detail.json["timeline"] as? [[String: Any]] ?? []
+        let times = timeline.compactMap { $0["at"] as? Int }
+        #expect(times == times.sorted(), "the timeline is in time order")
+        let eventID = try #require(timeline.compactMap { $0["stripe_event_id"] as? String }.first)
+        let raw = try admin.get("/admin/api/stripe-events/\(eventID)", headers: Self.bearer(Self.readToken))
+        #expect(raw.status == 200 && (raw.json["body"] as? String)?.contains(eventID) == true)
+        // The audit log has each action once, with who and what came of it.
+        let audit = try admin.get("/admin/api/audit", headers: Self.bearer(Self.readToken)).json["entries"] as? [[String: Any]] ?? []
+        let refunds = audit.filter { $0["action"] as? String == "refund" }
+        #expect(refunds.count == 2, "one entry per request key: \(audit)")
+        #expect(refunds.contains { $0["actor"] as? String == "writer" && $0["result"] as? String == "ok" && $0["target"] as? String == "order:\(orderID)" })
+        #expect(refunds.contains { $0["result"] as? String == "conflict" } == false, "a refused key reuse is not an action")
+        // The audit table cannot be rewritten, even by its own service's SQL.
+        #expect(throws: (any Error).self) { try sqlite(stack.dir.file("d/fulfillment.sqlite"), "DELETE FROM admin_audit") }
+
+        // 1,000 orders through fulfillment's own request (its socket, as the gateway calls it), then
+        // every one of them exactly once over cursor pages.
+        let socket = stack.dir.file("s/fulfillment.sock")
+        let client = MessageClient(socketPath: socket, defaultDeadline: .seconds(30))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for batch in 0..<10 {
+                group.addTask {
+                    for i in 0..<100 {
+                        let request = CreateOrderRequest(items: [OrderItemRequest(sku: "sticker", quantity: 1)],
+                                                         email: "page\((batch * 100 + i) % 50)@example.com", flow: .paymentIntent)
+                        let _: Order = try await client.call(OrderMessages.create, request)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        client.close()
+        var seen: [String] = [], cursor: String?, pages = 0
+        repeat {
+            let r = try admin.get("/admin/api/orders?limit=200&flow=payment_intent" + (cursor.map { "&cursor=\($0)" } ?? ""),
+                                  headers: Self.bearer(Self.readToken))
+            #expect(r.status == 200, "\(r)")
+            seen += (r.json["orders"] as? [[String: Any]] ?? []).compactMap { $0["order_id"] as? String }
+            let totals = r.json["totals"] as? [[String: Any]] ?? []
+            #expect(totals.reduce(0) { $0 + ($1["orders"] as? Int ?? 0) } == 1001, "totals cover the filter, not the page")
+            cursor = r.json["next_cursor"] as? String
+            pages += 1
+        } while cursor != nil && pages < 20
+        #expect(seen.count == 1001 && Set(seen).count == 1001, "\(seen.count) orders, \(Set(seen).count) distinct")
+        let byEmail = try admin.get("/admin/api/orders?email=PAGE7@example.com", headers: Self.bearer(Self.readToken))
+        #expect((byEmail.json["orders"] as? [[String: Any]])?.count == 20)
+    }
+}
