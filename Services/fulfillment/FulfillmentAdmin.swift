@@ -48,6 +48,29 @@ struct FulfillmentAdmin: Sendable {
         router.on(AdminMessages.auditBegin, AdminAuditBegin.self) { _, b in try await begin(b) }
         router.on(AdminMessages.auditFinish, AdminAuditFinish.self) { _, f in try await finish(f) }
         router.on(AdminMessages.auditList, AdminAuditQuery.self) { _, q in try await audit(q) }
+        router.on(AdminMessages.stock, AdminEmpty.self) { _, _ in
+            try await database.read { c in
+                AdminStockList(products: try c.query("SELECT sku, name, stock, reserved, sold, active FROM products ORDER BY active DESC, position")
+                    .map { r in
+                        AdminStock(sku: r.string("sku") ?? "", name: r.string("name") ?? "", stock: Int(r.int("stock") ?? 0),
+                                   reserved: Int(r.int("reserved") ?? 0), sold: Int(r.int("sold") ?? 0), active: r.int("active") == 1)
+                    })
+            }
+        }
+        router.on(AdminMessages.setStock, AdminStockRequest.self) { _, r in
+            guard (0...Catalog.maxStock).contains(r.stock) else {
+                throw WireError.invalidArgument("field 'stock' must be from 0 to \(Catalog.maxStock)")
+            }
+            return try await database.write { c in
+                guard try Catalog.setStock(c, sku: r.sku, stock: r.stock) == 1 else {
+                    throw WireError(code: "conflict", message: "no SKU '\(r.sku.prefix(64))', or fewer than its reserved units",
+                                    reason: "stock_below_reserved")
+                }
+                let row = try c.queryOne("SELECT sku, name, stock, reserved, sold, active FROM products WHERE sku = ?", r.sku)!
+                return AdminStock(sku: r.sku, name: row.string("name") ?? "", stock: Int(row.int("stock") ?? 0),
+                                  reserved: Int(row.int("reserved") ?? 0), sold: Int(row.int("sold") ?? 0), active: row.int("active") == 1)
+            }
+        }
         context.registerAdminOutbox(&router)
     }
 

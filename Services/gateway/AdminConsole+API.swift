@@ -61,6 +61,39 @@ extension AdminConsole {
             await replay(service: p["service"] ?? "", eventID: p["event_id"] ?? "", credential, request,
                          key: Self.idempotencyKey(request)).response
         }
+        on(.post, "/admin/api/notifications/{event_id}/retry", .write) { request, p, credential in
+            struct Body: Codable { var channel: String? }
+            guard let body = try? RawJSON(validating: request.body.isEmpty ? Array("{}".utf8) : request.body).decode(Body.self) else {
+                return APIError.badRequest("the body must be JSON: {\"channel\"?: \"email\" or \"webhook\"}").response
+            }
+            let ref = AdminNotificationRef(eventID: p["event_id"] ?? "", channel: body.channel)
+            return await act(credential, request, key: Self.idempotencyKey(request), action: "retry_notification",
+                             target: "event:notifier:\(ref.eventID)", payload: ref, peer: .notifier, type: AdminMessages.retryNotification,
+                             as: AdminCount.self).response
+        }
+        on(.post, "/admin/api/orders/{order_id}/resend-email", .write) { request, p, credential in
+            await resendEmail(p["order_id"] ?? "", credential, request, key: Self.idempotencyKey(request)).response
+        }
+        on(.post, "/admin/api/catch-up", .write) { request, _, credential in
+            guard let body = try? RawJSON(validating: request.body.isEmpty ? Array("{}".utf8) : request.body).decode(AdminCatchUpRequest.self) else {
+                return APIError.badRequest("the body must be JSON: {\"window_seconds\"?}").response
+            }
+            return await catchUp(body, credential, request, key: Self.idempotencyKey(request)).response
+        }
+        on(.get, "/admin/api/catalog", .read) { request, _, _ in
+            await Gateway.respond { () async throws(APIError) -> HTTPResponse in
+                let list: AdminStockList = try await gateway.call(.fulfillment, AdminMessages.stock, AdminEmpty(), request)
+                return .adminJSON(.ok, list)
+            }
+        }
+        on(.post, "/admin/api/catalog/{sku}/stock", .write) { request, p, credential in
+            struct Body: Codable { var stock: Int }
+            guard let body = try? RawJSON(validating: request.body).decode(Body.self) else {
+                return APIError.badRequest("the body must be JSON: {\"stock\": units on hand}", field: "stock").response
+            }
+            return await setStock(AdminStockRequest(sku: p["sku"] ?? "", stock: body.stock), credential, request,
+                                  key: Self.idempotencyKey(request)).response
+        }
         on(.get, "/admin/api/audit", .read) { request, _, _ in
             await Gateway.respond { () async throws(APIError) -> HTTPResponse in
                 var q = AdminAuditQuery()
@@ -146,6 +179,38 @@ extension AdminConsole {
             }
         }
         return ActionAnswer(outcome: result, replayed: replayed)
+    }
+}
+
+extension AdminConsole {
+    /// One audited call of `type` on `peer`: its reply is the action's answer.
+    func act<In: Encodable & Sendable, Out: Encodable & Decodable & Sendable>(
+        _ credential: Credential, _ request: HTTPRequest, key: String?, action: String, target: String, payload: In,
+        peer: Peer, type: String, as: Out.Type, deadline: Duration? = nil
+    ) async -> ActionAnswer {
+        guard let key else { return Self.badKey() }
+        let parameters = String(decoding: (try? RawJSON(encoding: payload).bytes) ?? [], as: UTF8.self)
+        let (result, replayed) = await audited(credential.who, action: action, target: target, parameters: parameters, key: key, request) {
+            await self.outcome { () async throws(APIError) -> Out in
+                try await gateway.call(peer, type, payload, request, deadline: deadline)
+            }
+        }
+        return ActionAnswer(outcome: result, replayed: replayed)
+    }
+
+    func resendEmail(_ orderID: String, _ credential: Credential, _ request: HTTPRequest, key: String?) async -> ActionAnswer {
+        await act(credential, request, key: key, action: "resend_email", target: "order:" + orderID, payload: AdminOrderRef(orderID: orderID),
+                  peer: .notifier, type: AdminMessages.resendEmail, as: AdminCount.self)
+    }
+
+    func catchUp(_ body: AdminCatchUpRequest, _ credential: Credential, _ request: HTTPRequest, key: String?) async -> ActionAnswer {
+        await act(credential, request, key: key, action: "catch_up", target: "stripe:events", payload: body, peer: .payments,
+                  type: AdminMessages.catchUp, as: AdminCatchUpReply.self, deadline: .seconds(120))
+    }
+
+    func setStock(_ body: AdminStockRequest, _ credential: Credential, _ request: HTTPRequest, key: String?) async -> ActionAnswer {
+        await act(credential, request, key: key, action: "set_stock", target: "sku:" + body.sku, payload: body, peer: .fulfillment,
+                  type: AdminMessages.setStock, as: AdminStock.self)
     }
 }
 

@@ -109,12 +109,46 @@ extension AdminConsole {
             }
             return back(orderID, "Refund refused: " + Self.message(answer.outcome), error: true)
         }
-        page(.post, "/admin/orders/{order_id}/cancel", write: true) { request, p, credential, form in
-            let orderID = p["order_id"] ?? ""
-            let answer = await cancel(orderID, credential, request,
-                                      key: Self.idempotencyKey(request, formValue: form.first { $0.name == "request_id" }?.value))
-            return answer.outcome.result == "ok" ? back(orderID, "Order canceled.", error: false)
-                : back(orderID, "Not canceled: " + Self.message(answer.outcome), error: true)
+        // One-button actions on an order: run, then back to the order with what came of it.
+        let orderActions: [(String, String, String, @Sendable (AdminConsole, String, Credential, HTTPRequest, String?) async -> ActionAnswer)] = [
+            ("cancel", "Order canceled.", "Not canceled: ", { await $0.cancel($1, $2, $3, key: $4) }),
+            ("resend-email", "The customer's last email is being sent again.", "Not sent: ", { await $0.resendEmail($1, $2, $3, key: $4) }),
+        ]
+        for (name, done, refused, run) in orderActions {
+            page(.post, "/admin/orders/{order_id}/\(name)", write: true) { request, p, credential, form in
+                let orderID = p["order_id"] ?? ""
+                let answer = await run(self, orderID, credential, request,
+                                       Self.idempotencyKey(request, formValue: form.first { $0.name == "request_id" }?.value))
+                return answer.outcome.result == "ok" ? back(orderID, done, error: false)
+                    : back(orderID, refused + Self.message(answer.outcome), error: true)
+            }
+        }
+        page(.get, "/admin/stock") { request, _, credential, _ in
+            do throws(APIError) {
+                let list: AdminStockList = try await gateway.call(.fulfillment, AdminMessages.stock, AdminEmpty(), request)
+                return AdminPages.stock(list.products, who: credential.who, notice: request.queryValue("notice"))
+            } catch {
+                return AdminPages.problem(error, who: credential.who)
+            }
+        }
+        page(.post, "/admin/stock", write: true) { request, _, credential, form in
+            func field(_ name: String) -> String { form.first { $0.name == name }?.value ?? "" }
+            guard let stock = Int(field("stock")) else {
+                return .redirect(to: "/admin/stock?" + AdminPages.formEncode([("notice", "The stock must be a whole number.")]))
+            }
+            let answer = await setStock(AdminStockRequest(sku: field("sku"), stock: stock), credential, request,
+                                        key: Self.idempotencyKey(request, formValue: field("request_id").nilIfEmpty))
+            let text = answer.outcome.result == "ok" ? "\(field("sku")): stock set to \(stock)." : "Not changed: " + Self.message(answer.outcome)
+            return .redirect(to: "/admin/stock?" + AdminPages.formEncode([("notice", text)]))
+        }
+        page(.post, "/admin/catch-up", write: true) { request, _, credential, form in
+            let answer = await catchUp(AdminCatchUpRequest(), credential, request,
+                                       key: Self.idempotencyKey(request, formValue: form.first { $0.name == "request_id" }?.value))
+            var text = "Catch-up failed: " + Self.message(answer.outcome)
+            if answer.outcome.result == "ok", let reply = try? RawJSON(validating: answer.outcome.body).decode(AdminCatchUpReply.self) {
+                text = "Catch-up: \(reply.listed) events listed, \(reply.recorded) new, \(reply.alreadySeen) already known."
+            }
+            return .redirect(to: "/admin/health?" + AdminPages.formEncode([("notice", text)]))
         }
         page(.get, "/admin/stripe-events/{event_id}") { request, p, credential, _ in
             do throws(APIError) {
@@ -145,7 +179,8 @@ extension AdminConsole {
                                          webhookFailuresLastHour: gateway.metrics.webhookFailuresLastHour().sorted { $0.key < $1.key }
                                              .map { AdminCountByName(name: $0.key, count: $0.value) }, now: Envelope.now())
             let readiness = await gateway.readiness(request, detailed: true)
-            return AdminPages.health(reply, readiness: String(decoding: readiness.body, as: UTF8.self), who: credential.who)
+            return AdminPages.health(reply, readiness: String(decoding: readiness.body, as: UTF8.self), who: credential.who,
+                                     notice: request.queryValue("notice"))
         }
         page(.get, "/admin/audit") { request, _, credential, _ in
             do throws(APIError) {

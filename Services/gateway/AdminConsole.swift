@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Crypto
 import HTTP
 import Logging
@@ -218,18 +223,16 @@ struct AdminConsole: Sendable {
         return q
     }
 
-    /// `YYYY-MM-DD` as Unix milliseconds at 00:00 UTC.
+    /// `YYYY-MM-DD` as Unix milliseconds at 00:00 UTC (libc's `timegm`).
     static func dayStart(_ text: String) -> Int64? {
         let parts = text.split(separator: "-")
-        guard parts.count == 3, let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
+        guard parts.count == 3, let y = Int32(parts[0]), let m = Int32(parts[1]), let d = Int32(parts[2]),
               (1970...9999).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
-        // Days from the civil date (Howard Hinnant's algorithm).
-        let yy = m <= 2 ? y - 1 : y
-        let era = yy / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return (era * 146_097 + doe - 719_468) * 86_400_000
+        var t = tm()
+        t.tm_year = y - 1900
+        t.tm_mon = m - 1
+        t.tm_mday = d
+        return Int64(timegm(&t)) * 1000
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import HTTP
 import Messages
 import Wire
@@ -23,7 +28,8 @@ enum AdminPages {
         var nav = ""
         if let who {
             nav = """
-                <nav><a href="/admin/orders">Orders</a><a href="/admin/dead-letters">Dead letters</a><a href="/admin/health">Health</a>\
+                <nav><a href="/admin/orders">Orders</a><a href="/admin/stock">Stock</a><a href="/admin/dead-letters">Dead letters</a>\
+                <a href="/admin/health">Health</a>\
                 <a href="/admin/audit">Audit</a><span class="who">\(e(who.name)) · \(who.role.rawValue)</span>\
                 <form method="post" action="/admin/logout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">\
                 <button type="submit" class="link">Log out</button></form></nav>
@@ -59,26 +65,14 @@ enum AdminPages {
 
     static func money(_ amount: Int, _ currency: String) -> String { e(Money.format(amount, currency: currency)) }
 
-    /// Unix milliseconds as `YYYY-MM-DD HH:MM:SS` UTC.
+    /// Unix milliseconds as `YYYY-MM-DD HH:MM:SS` UTC (libc's `gmtime_r`, as `HTTPDate`).
     static func time(_ ms: Int64) -> String {
-        let seconds = ms / 1000
-        let days = seconds / 86_400, rest = seconds % 86_400
-        let (y, m, d) = civil(days)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(two(m))-\(two(d)) \(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))"
-    }
-
-    /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    static func civil(_ days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        var t = time_t(ms / 1000)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 
     static func day(_ ms: Int64) -> String { String(time(ms).prefix(10)) }
@@ -211,6 +205,10 @@ enum AdminPages {
                   <label class="check noscript-confirm"><input type="checkbox" name="confirm" value="1" required> I confirm cancelling this unpaid order</label>
                   <button type="submit" class="secondary">Cancel order</button>
                 </form>
+                <form method="post" action="/admin/orders/\(e(o.orderID))/resend-email" class="cancel resend" data-order="\(e(o.orderID))">
+                  <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="request_id" value="e\(requestID)">
+                  <button type="submit" class="secondary">Send the customer's last email again</button>
+                </form>
                 </section>
                 """
         }
@@ -274,7 +272,7 @@ enum AdminPages {
             """)
     }
 
-    static func health(_ reply: AdminHealthReply, readiness: String, who: AdminTokens.Operator) -> HTTPResponse {
+    static func health(_ reply: AdminHealthReply, readiness: String, who: AdminTokens.Operator, notice text: String?) -> HTTPResponse {
         let payments = reply.services.first { $0.service == "payments" }
         var webhook = "<p class=\"notice error\" id=\"last-webhook\">No Stripe webhook received yet.</p>"
         if let at = payments?.lastWebhookAt {
@@ -299,8 +297,14 @@ enum AdminPages {
         let unreachable = reply.unreachable.isEmpty ? "" : notice("Not answering: " + reply.unreachable.joined(separator: ", "), error: true)
         return page("Health", who: who, """
             <h1>Health</h1>
+            \(notice(text))
             \(unreachable)
             \(webhook)
+            \(who.role == .write ? """
+                <form method="post" action="/admin/catch-up" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">\
+                <input type="hidden" name="request_id" value="u\(MessageID.random())">\
+                <button type="submit" class="secondary">Catch up from Stripe's Events API now</button></form>
+                """ : "")
             <section class="card"><h2>Webhooks refused in the last hour</h2>
             \(failures.isEmpty ? "<p class=\"muted\" id=\"webhook-failures\">None.</p>" : "<ul id=\"webhook-failures\">\(failures)</ul>")</section>
             <section class="card"><h2>Outbox backlogs</h2>
@@ -310,6 +314,32 @@ enum AdminPages {
             <p>Failed for good: \(failed.isEmpty ? "none" : failed). Retrying: \(retrying.isEmpty ? "none" : retrying).</p></section>
             <section class="card"><h2>Readiness</h2><pre class="raw">\(e(readiness))</pre>
             <p><a href="/admin/api/metrics">Prometheus metrics</a></p></section>
+            """)
+    }
+
+    static func stock(_ products: [AdminStock], who: AdminTokens.Operator, notice text: String?) -> HTTPResponse {
+        var rows = ""
+        for p in products {
+            var form = ""
+            if who.role == .write {
+                form = """
+                    <form method="post" action="/admin/stock" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">\
+                    <input type="hidden" name="sku" value="\(e(p.sku))"><input type="hidden" name="request_id" value="s\(MessageID.random())">\
+                    <input type="number" name="stock" min="\(p.reserved)" value="\(p.stock)" aria-label="units on hand of \(e(p.sku))">\
+                    <button type="submit" class="small">Set</button></form>
+                    """
+            }
+            rows += "<tr><td>\(e(p.sku))\(p.active ? "" : " <span class=\"muted\">(inactive)</span>")</td><td>\(e(p.name))</td>"
+                + "<td class=\"num\">\(p.stock)</td><td class=\"num\">\(p.reserved)</td><td class=\"num\">\(p.stock - p.reserved)</td>"
+                + "<td class=\"num\">\(p.sold)</td><td>\(form)</td></tr>\n"
+        }
+        return page("Stock", who: who, """
+            <h1>Stock</h1>
+            \(notice(text))
+            <table class="grid" id="stock"><thead><tr><th>SKU</th><th>Name</th><th class="num">On hand</th><th class="num">Reserved</th>\
+            <th class="num">Available</th><th class="num">Sold</th><th></th></tr></thead><tbody>
+            \(rows)</tbody></table>
+            <p class="muted small">On hand cannot go below the units open orders reserve.</p>
             """)
     }
 

@@ -8,11 +8,21 @@ import Wire
 /// payment objects, refunds, disputes), one raw event, and the last webhook's age.
 struct PaymentsAdmin: Sendable {
     let database: Database
+    /// nil without a Stripe key.
+    let catchUp: CatchUp?
+    let catchUpWindowSeconds: Int
 
     func register(_ router: inout Router, context: ServiceContext) {
         router.on(AdminMessages.timeline, AdminOrderRef.self) { _, r in try await timeline(r.orderID) }
         router.on(AdminMessages.stripeEvent, AdminStripeEventRef.self) { _, r in try await event(r.eventID) }
         router.on(AdminMessages.health, AdminEmpty.self) { _, _ in try await health() }
+        router.on(AdminMessages.catchUp, AdminCatchUpRequest.self) { _, r in
+            guard let catchUp else { throw WireError(code: "unavailable", message: "no STRIPE_SECRET_KEY: nothing to catch up from") }
+            let window = r.windowSeconds ?? catchUpWindowSeconds
+            guard (60...2_592_000).contains(window) else { throw WireError.invalidArgument("field 'window_seconds' must be from 60 to 2592000") }
+            let report = try await catchUp.run(windowSeconds: window)
+            return AdminCatchUpReply(listed: report.listed, recorded: report.recorded, alreadySeen: report.alreadySeen)
+        }
         context.registerAdminOutbox(&router)
     }
 

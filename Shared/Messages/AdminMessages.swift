@@ -17,6 +17,17 @@ public enum AdminMessages {
     /// Every service with an outbox: put one dead-lettered event back to pending (request `AdminEventRef`,
     /// answer `AdminCount`).
     public static let replay = "admin.dead_letters.replay"
+    /// notifier: send permanently failed deliveries of one event again (request `AdminNotificationRef`,
+    /// answer `AdminCount`).
+    public static let retryNotification = "admin.notifications.retry"
+    /// notifier: send an order's newest customer email again (request `AdminOrderRef`, answer `AdminCount`).
+    public static let resendEmail = "admin.notifications.resend_email"
+    /// payments: run the Events-API catch-up now (request `AdminCatchUpRequest`, answer `AdminCatchUpReply`).
+    public static let catchUp = "admin.catch_up"
+    /// fulfillment: set a SKU's units on hand (request `AdminStockRequest`, answer `AdminStock`).
+    public static let setStock = "admin.catalog.set_stock"
+    /// fulfillment: stock per SKU (request `{}`, answer `AdminStockList`).
+    public static let stock = "admin.catalog.stock"
     /// fulfillment: begin an audited action, or find the one an earlier request with the same key began
     /// (request `AdminAuditBegin`, answer `AdminAuditEntry`).
     public static let auditBegin = "admin.audit.begin"
@@ -377,4 +388,60 @@ public struct AdminAuditPage: Codable, Sendable, Equatable {
 /// `{}`: the payload of console requests without arguments.
 public struct AdminEmpty: Codable, Sendable {
     public init() {}
+}
+
+/// `admin.notifications.retry`: the order event's deliveries, or only its `channel` (`email`, `webhook`).
+public struct AdminNotificationRef: Codable, Sendable, Equatable {
+    public var eventID: String
+    public var channel: String?
+    public init(eventID: String, channel: String? = nil) { self.eventID = eventID; self.channel = channel }
+    enum CodingKeys: String, CodingKey {
+        case channel
+        case eventID = "event_id"
+    }
+}
+
+/// `admin.catch_up`: how far back to look (default: payments' `STRIPE_CATCH_UP_WINDOW_SECONDS`).
+public struct AdminCatchUpRequest: Codable, Sendable, Equatable {
+    public var windowSeconds: Int?
+    public init(windowSeconds: Int? = nil) { self.windowSeconds = windowSeconds }
+    enum CodingKeys: String, CodingKey { case windowSeconds = "window_seconds" }
+}
+
+/// What a catch-up found: events listed, newly recorded, and already known.
+public struct AdminCatchUpReply: Codable, Sendable, Equatable {
+    public var listed: Int
+    public var recorded: Int
+    public var alreadySeen: Int
+    public init(listed: Int, recorded: Int, alreadySeen: Int) { self.listed = listed; self.recorded = recorded; self.alreadySeen = alreadySeen }
+    enum CodingKeys: String, CodingKey {
+        case listed, recorded
+        case alreadySeen = "already_seen"
+    }
+}
+
+/// `admin.catalog.set_stock`: units on hand (not below the units reserved by open orders).
+public struct AdminStockRequest: Codable, Sendable, Equatable {
+    public var sku: String
+    public var stock: Int
+    public init(sku: String, stock: Int) { self.sku = sku; self.stock = stock }
+}
+
+/// One SKU's stock.
+public struct AdminStock: Codable, Sendable, Equatable {
+    public var sku: String
+    public var name: String
+    public var stock: Int
+    public var reserved: Int
+    public var sold: Int
+    public var active: Bool
+    public init(sku: String, name: String, stock: Int, reserved: Int, sold: Int, active: Bool) {
+        self.sku = sku; self.name = name; self.stock = stock; self.reserved = reserved; self.sold = sold; self.active = active
+    }
+}
+
+/// The answer to `admin.catalog.stock`.
+public struct AdminStockList: Codable, Sendable, Equatable {
+    public var products: [AdminStock]
+    public init(products: [AdminStock]) { self.products = products }
 }
