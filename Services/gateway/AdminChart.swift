@@ -35,7 +35,7 @@ enum AdminChart {
                 points.append("\(fmt(x + slot / 2)),\(fmt(y))")
             }
             let total = revenue.reduce(0, +), count = orders.reduce(0, +)
-            let caption = "\(currency.uppercased()): \(count) orders, \(Money.format(total, currency: currency)) paid in \(span) days"
+            let caption = "\(currency.uppercased()): \(count) order\(count == 1 ? "" : "s"), \(Money.format(total, currency: currency)) paid in \(span) days"
             out += """
                 <figure class="chart"><svg viewBox="0 0 \(width) \(height)" role="img" aria-label="\(HTML.escape(caption))" \
                 xmlns="http://www.w3.org/2000/svg">\

@@ -11,7 +11,13 @@ extension AdminConsole {
         func on(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest, PathParameters) async -> HTTPResponse) {
             r.on(method, pattern) { request, parameters in
                 let started = ContinuousClock.now
-                let response = await handler(request, parameters)
+                // Defence in depth besides SameSite=Strict and the CSRF token: a browser that says a POST
+                // comes from another site (login CSRF included) is refused before anything runs.
+                let crossSite = method == .post && ["cross-site", "same-site"].contains(request.headers["Sec-Fetch-Site"]?.lowercased() ?? "")
+                let response = crossSite
+                    ? APIError(status: .forbidden, code: "permission_denied", message: "the console takes no requests from other sites",
+                               reason: "cross_site").response
+                    : await handler(request, parameters)
                 metrics.request(method: request.method.rawValue, route: pattern, status: response.status.code, duration: .now - started)
                 return response
             }

@@ -21,7 +21,9 @@ enum AdminPages {
     static let css = Assets.files["admin.css"]!
     static let script = Assets.files["admin.js"]!
 
-    static func e(_ text: String) -> String { HTML.escape(text) }
+    /// Escapes text for HTML; `{` too, so no value from a service can spell the `{{csrf}}` placeholder
+    /// that the page's own forms carry.
+    static func e(_ text: String) -> String { HTML.escape(text).replacing("{", with: "&#123;") }
 
     /// A whole page. `csrf` is the viewer's session token, for the forms that post.
     static func page(_ title: String, who: AdminTokens.Operator?, status: HTTPStatus = .ok, _ main: String) -> HTTPResponse {
@@ -117,7 +119,8 @@ enum AdminPages {
                 """
         }
         if page.orders.isEmpty { rows = "<tr><td colspan=\"6\" class=\"muted\">No orders match.</td></tr>" }
-        let totals = page.totals.map { "\($0.orders) orders, \(money($0.amount, $0.currency))" }.joined(separator: " · ")
+        let totals = page.totals.map { "\($0.orders) order\($0.orders == 1 ? "" : "s"), \(money($0.amount, $0.currency))" }
+            .joined(separator: " · ")
         var next = ""
         if let cursor = page.nextCursor {
             var items = rawQuery.filter { $0.name != "cursor" }
@@ -312,9 +315,25 @@ enum AdminPages {
             <tbody>\(outbox)</tbody></table></section>
             <section class="card"><h2>Notifications</h2>
             <p>Failed for good: \(failed.isEmpty ? "none" : failed). Retrying: \(retrying.isEmpty ? "none" : retrying).</p></section>
-            <section class="card"><h2>Readiness</h2><pre class="raw">\(e(readiness))</pre>
+            <section class="card"><h2>Readiness</h2>\(readinessTable(readiness))
             <p><a href="/admin/api/metrics">Prometheus metrics</a></p></section>
             """)
+    }
+
+    /// The detailed readiness as a table: each service, its state and its checks'.
+    static func readinessTable(_ json: String) -> String {
+        struct Service: Decodable { var status: String; var checks: [String: String]? }
+        struct Body: Decodable { var status: String; var services: [String: Service]? }
+        guard let body = try? RawJSON(validating: Array(json.utf8)).decode(Body.self) else { return "<pre class=\"raw\">\(e(json))</pre>" }
+        var rows = ""
+        for (name, service) in (body.services ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let checks = (service.checks ?? [:]).sorted { $0.key < $1.key }
+                .map { "<span class=\"badge \($0.value == "ok" ? "good" : "bad")\">\(e($0.key)): \(e($0.value))</span>" }.joined(separator: " ")
+            rows += "<tr><td>\(e(name))</td><td><span class=\"badge \(service.status == "ok" ? "good" : "bad")\">\(e(service.status))</span></td>"
+                + "<td>\(checks)</td></tr>"
+        }
+        return "<p id=\"readiness\">Overall: <span class=\"badge \(body.status == "ok" ? "good" : "bad")\">\(e(body.status))</span></p>"
+            + "<table class=\"grid\"><thead><tr><th>Service</th><th>State</th><th>Checks</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
     static func stock(_ products: [AdminStock], who: AdminTokens.Operator, notice text: String?) -> HTTPResponse {

@@ -35,6 +35,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "http_errors(*codes): HTTP error statuses the test expects the browser to see")
+
+
 @pytest.fixture(scope="session")
 def stack():
     # Short paths: Unix socket paths must fit in 108 bytes.
@@ -114,9 +118,13 @@ def page(browser, stack, request):
     context.set_default_timeout(15_000)
     tab = context.new_page()
     errors: list[str] = []
+    # Declines (402) and validation errors (400) are answers the pages expect; a test can expect more
+    # with @pytest.mark.http_errors(401, ...).
+    marker = request.node.get_closest_marker("http_errors")
+    expected = {400, 402} | set(marker.args if marker else ())
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.on("console", lambda message: errors.append(message.text) if message.type == "error"
-           and "status of 402" not in message.text and "status of 400" not in message.text else None)
+           and not any(f"status of {code}" in message.text for code in expected) else None)
     yield tab
     context.close()
     assert not errors, f"script errors in {request.node.name}: {errors}"

@@ -145,6 +145,10 @@ struct AdminConsoleTests {
         let limited = try admin.send("POST", "/admin/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                      body: Array("token=\(Self.writeToken)".utf8))
         #expect(limited.status == 429 && limited.header("Retry-After") != nil)
+        // Another site cannot post to the console at all, not even a login.
+        let crossSite = try admin.send("POST", "/admin/orders/\(orderID)/cancel", headers: [("Cookie", cookie), ("Sec-Fetch-Site", "cross-site"),
+                                       ("Content-Type", "application/x-www-form-urlencoded")], body: Array("csrf=\(csrf)".utf8))
+        #expect(crossSite.status == 403 && crossSite.errorValue("reason") == "cross_site")
     }
 
     @Test("a refund from the console: audited once per Idempotency-Key, shown in the timeline after Stripe's webhook; 1,000 orders page by cursor")
@@ -185,6 +189,26 @@ struct AdminConsoleTests {
         let refunds = audit.filter { $0["action"] as? String == "refund" }
         #expect(refunds.count == 1, "one entry per request key; a refused reuse of the key is none: \(audit)")
         #expect(refunds.contains { $0["actor"] as? String == "writer" && $0["result"] as? String == "ok" && $0["target"] as? String == "order:\(orderID)" })
+        // The other actions a shell command offers, each audited.
+        let write = Self.bearer(Self.writeToken)
+        let stock = try admin.postJSON("/admin/api/catalog/mug/stock", #"{"stock":40}"#, headers: write)
+        #expect(stock.status == 200 && stock.json["stock"] as? Int == 40, "\(stock)")
+        let tooLow = try admin.postJSON("/admin/api/catalog/nope/stock", #"{"stock":1}"#, headers: write)
+        #expect(tooLow.status == 409, "\(tooLow)")
+        try waitUntil("the order's email was sent") {
+            try sqlite(stack.dir.file("d/notifier.sqlite"), "SELECT COUNT(*) FROM deliveries WHERE order_id = '\(orderID)' AND channel = 'email' AND status = 'delivered'") != ["0"]
+        }
+        let resend = try admin.postJSON("/admin/api/orders/\(orderID)/resend-email", "{}", headers: write)
+        #expect(resend.status == 200 && resend.json["count"] as? Int == 1, "\(resend)")
+        let retry = try admin.postJSON("/admin/api/notifications/evt_unknown/retry", "{}", headers: write)
+        #expect(retry.status == 404, "\(retry)")
+        let catchUp = try admin.postJSON("/admin/api/catch-up", #"{"window_seconds":3600}"#, headers: write)
+        #expect(catchUp.status == 200 && (catchUp.json["listed"] as? Int ?? 0) > 0 && catchUp.json["recorded"] as? Int == 0, "\(catchUp)")
+        let actions = (try admin.get("/admin/api/audit", headers: Self.bearer(Self.readToken)).json["entries"] as? [[String: Any]] ?? [])
+            .map { "\($0["action"] as? String ?? "") \($0["result"] as? String ?? "")" }
+        for expected in ["set_stock ok", "set_stock conflict", "resend_email ok", "retry_notification not_found", "catch_up ok"] {
+            #expect(actions.contains(expected), "\(expected) not in \(actions)")
+        }
         // The audit table cannot be rewritten, even by its own service's SQL.
         #expect(throws: (any Error).self) { try sqlite(stack.dir.file("d/fulfillment.sqlite"), "DELETE FROM admin_audit") }
 
