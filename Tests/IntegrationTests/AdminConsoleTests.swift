@@ -55,6 +55,42 @@ struct AdminConsoleTests {
         return (cookie, csrf)
     }
 
+    @Test("gateway admin-token makes a token whose line opens the console; no tokens file: the console is off; a bad one stops start-up")
+    func tokenCommandAndStartUp() throws {
+        let dir = try TemporaryDirectory()
+        let env = ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "0", "ADMIN_PORT": "0"])
+        let made = try runCommand(Binaries.path("gateway"), ["admin-token", "alice", "read"], environment: env)
+        #expect(made.status == 0)
+        let line = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try #require(made.stderr.range(of: "shown once: ").map { String(made.stderr[$0.upperBound...].prefix { !$0.isWhitespace }) })
+        #expect(token.hasPrefix("adm_") && token.count == 68)
+        #expect(line == "alice read \(Hex.encode(Digest.sha256(Array(token.utf8))))", "the file keeps only the hash")
+        #expect(try runCommand(Binaries.path("gateway"), ["admin-token", "alice", "admin"], environment: env).status == 64)
+
+        // Without ADMIN_TOKENS_FILE: no console listener, and the log says so.
+        let off = try ServiceProcess("gateway", environment: env, logDirectory: dir)
+        try waitUntil("the gateway says the console is off") { off.log.contains("operator console off") }
+        off.signal(SIGTERM)
+        _ = off.waitForExit()
+
+        // A malformed file stops start-up, naming the variable and the line (never a hash).
+        try "alice read nothex\n".write(toFile: dir.file("bad-tokens"), atomically: true, encoding: .utf8)
+        let bad = try runCommand(Binaries.path("gateway"), ["serve"], environment: env.merging(["ADMIN_TOKENS_FILE": dir.file("bad-tokens")]) { $1 })
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains("ADMIN_TOKENS_FILE") && bad.stderr.contains("line 1"), "\(bad.stderr)")
+
+        // The command's line opens the console (no other service runs: the read answers 503, not 401).
+        try (line + "\n").write(toFile: dir.file("tokens"), atomically: true, encoding: .utf8)
+        let on = try ServiceProcess("gateway", environment: env.merging(["ADMIN_TOKENS_FILE": dir.file("tokens")]) { $1 }, logDirectory: dir)
+        let admin = HTTPTestClient(port: try Self.adminPort(on))
+        #expect(try admin.get("/admin/api/audit").status == 401)
+        #expect(try admin.get("/admin/api/audit", headers: Self.bearer(token)).status == 503)
+        #expect(try admin.get("/admin/api/audit", headers: Self.bearer(token + "0")).status == 401)
+        #expect(!on.log.contains(token), "the token reached the log")
+        on.signal(SIGTERM)
+        _ = on.waitForExit()
+    }
+
     @Test("every console route: 401 without a token, reads with read, actions only with write; nothing on the public port")
     func authorization() throws {
         let (stack, admin, _) = try Self.stack()
