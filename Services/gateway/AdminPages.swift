@@ -79,6 +79,12 @@ enum AdminPages {
 
     static func day(_ ms: Int64) -> String { String(time(ms).prefix(10)) }
 
+    /// A form that posts `fields` (escaped) with the viewer's CSRF token, then `button` (HTML).
+    static func postForm(_ action: String, class name: String, fields: [(String, String)], button: String) -> String {
+        "<form method=\"post\" action=\"\(e(action))\" class=\"\(name)\"><input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\">"
+            + fields.map { "<input type=\"hidden\" name=\"\(e($0.0))\" value=\"\(e($0.1))\">" }.joined() + button + "</form>"
+    }
+
     static func notice(_ text: String?, error: Bool = false) -> String {
         guard let text, !text.isEmpty else { return "" }
         return "<p class=\"notice\(error ? " error" : "")\" role=\"alert\">\(e(text))</p>"
@@ -255,12 +261,9 @@ enum AdminPages {
         for d in letters {
             var replay = ""
             if who.role == .write {
-                replay = """
-                    <form method="post" action="/admin/dead-letters/replay" class="inline replay">\
-                    <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="service" value="\(e(d.service))">\
-                    <input type="hidden" name="event_id" value="\(e(d.eventID))"><input type="hidden" name="request_id" value="d\(MessageID.random())">\
-                    <button type="submit" class="small">Replay</button></form>
-                    """
+                replay = postForm("/admin/dead-letters/replay", class: "inline replay",
+                                  fields: [("service", d.service), ("event_id", d.eventID), ("request_id", "d" + MessageID.random())],
+                                  button: "<button type=\"submit\" class=\"small\">Replay</button>")
             }
             rows += "<tr><td>\(e(d.service)) → \(e(d.subscriber))</td><td>\(e(d.type))<br><span class=\"muted\">\(e(d.eventID))</span></td>"
                 + "<td>\(e(d.key))</td><td>\(d.attempts)</td><td>\(e(d.lastError ?? ""))</td><td>\(time(d.createdAt))</td><td>\(replay)</td></tr>\n"
@@ -341,12 +344,10 @@ enum AdminPages {
         for p in products {
             var form = ""
             if who.role == .write {
-                form = """
-                    <form method="post" action="/admin/stock" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">\
-                    <input type="hidden" name="sku" value="\(e(p.sku))"><input type="hidden" name="request_id" value="s\(MessageID.random())">\
-                    <input type="number" name="stock" min="\(p.reserved)" value="\(p.stock)" aria-label="units on hand of \(e(p.sku))">\
-                    <button type="submit" class="small">Set</button></form>
-                    """
+                form = postForm("/admin/stock", class: "inline",
+                                fields: [("sku", p.sku), ("request_id", "s" + MessageID.random())],
+                                button: "<input type=\"number\" name=\"stock\" min=\"\(p.reserved)\" value=\"\(p.stock)\" "
+                                    + "aria-label=\"units on hand of \(e(p.sku))\"><button type=\"submit\" class=\"small\">Set</button>")
             }
             rows += "<tr><td>\(e(p.sku))\(p.active ? "" : " <span class=\"muted\">(inactive)</span>")</td><td>\(e(p.name))</td>"
                 + "<td class=\"num\">\(p.stock)</td><td class=\"num\">\(p.reserved)</td><td class=\"num\">\(p.stock - p.reserved)</td>"

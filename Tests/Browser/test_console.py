@@ -88,3 +88,29 @@ def test_console_find_order_and_refund_part(page, stack, screenshot_dir):
     page.goto(stack.admin + "/admin/audit")
     expect(page.locator("#audit")).to_contain_text(order_id)
     shot(page, screenshot_dir, "console-05-audit")
+
+
+def test_console_works_without_javascript(browser, stack, screenshot_dir):
+    """Scripts off: the login, the filters and a refund still work; a required "I confirm" box stands in
+    for the browser's confirmation."""
+    email = f"nojs-{uuid.uuid4().hex[:8]}@example.com"
+    order_id = paid_order(stack, email)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1000, "height": 900})
+    try:
+        page = context.new_page()
+        login(page, stack, stack.admin_token)
+        page.wait_for_url("**/admin/orders")
+        page.fill("input[name=email]", email)
+        page.click(".filters button[type=submit]")
+        page.locator("#orders tbody tr a").first.click()
+        page.wait_for_url(f"**/admin/orders/{order_id}*")
+        page.fill("form.refund input[name=amount]", "100")
+        page.click("form.refund button[type=submit]")
+        # Without the box ticked the browser does not send the form.
+        assert "/refund" not in page.url and page.locator("p.notice[role=alert]").count() == 0
+        page.check("form.refund input[name=confirm]")
+        page.click("form.refund button[type=submit]")
+        expect(page.locator("p.notice[role=alert]")).to_contain_text("Refund re_")
+        shot(page, screenshot_dir, "console-06-no-javascript")
+    finally:
+        context.close()
