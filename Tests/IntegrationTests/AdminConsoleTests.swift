@@ -166,11 +166,19 @@ struct AdminConsoleTests {
                                     body: Array("csrf=\(csrf)&request_id=form1&confirm=1".utf8))
         #expect(cancel.status == 303, "\(cancel)")
         #expect(try stack.status(orderID) == "canceled")
+        // Logging out ends the session at once; a new login makes a new one.
+        let logout = try admin.send("POST", "/admin/logout", headers: [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+                                    body: Array("csrf=\(csrf)".utf8))
+        #expect(logout.status == 303 && logout.header("Set-Cookie")?.contains("Max-Age=0") == true, "\(logout)")
+        #expect(try admin.get("/admin/api/audit", headers: [("Cookie", cookie)]).status == 401)
+        let (cookie2, _) = try Self.login(admin, token: Self.writeToken)
+        #expect(cookie2 != cookie)
+        #expect(try admin.get("/admin/api/audit", headers: [("Cookie", cookie2)]).status == 200)
         // The session lasts ADMIN_SESSION_TTL_S (2 s here): after it, the cookie opens nothing.
         try waitUntil("the session expired", timeout: .seconds(10)) {
-            try admin.get("/admin/api/audit", headers: [("Cookie", cookie)]).status == 401
+            try admin.get("/admin/api/audit", headers: [("Cookie", cookie2)]).status == 401
         }
-        #expect(try admin.get("/admin/orders", headers: [("Cookie", cookie)]).status == 303)
+        #expect(try admin.get("/admin/orders", headers: [("Cookie", cookie2)]).status == 303)
         // Failed logins are limited per address: 6 a minute here, one used above and one by the login.
         var statuses: [Int] = []
         for _ in 0..<6 {
@@ -225,6 +233,20 @@ struct AdminConsoleTests {
         let refunds = audit.filter { $0["action"] as? String == "refund" }
         #expect(refunds.count == 1, "one entry per request key; a refused reuse of the key is none: \(audit)")
         #expect(refunds.contains { $0["actor"] as? String == "writer" && $0["result"] as? String == "ok" && $0["target"] as? String == "order:\(orderID)" })
+        // Health: the last webhook and its age, refused webhooks of the last hour by reason, backlogs.
+        let forged = try stack.http.postJSON("/webhooks/stripe", #"{"id":"evt_forged","type":"payment_intent.succeeded"}"#,
+                                             headers: [("Stripe-Signature", "t=1,v1=00")])
+        #expect(forged.status == 400)
+        let health = try admin.get("/admin/api/health", headers: Self.bearer(Self.readToken))
+        #expect(health.status == 200, "\(health)")
+        let services = health.json["services"] as? [[String: Any]] ?? []
+        let payments = try #require(services.first { $0["service"] as? String == "payments" })
+        #expect((payments["last_webhook_at"] as? Int ?? 0) > 0 && payments["last_webhook_type"] is String, "\(health)")
+        #expect(services.contains { ($0["outbox"] as? [[String: Any]] ?? []).contains { $0["subscriber"] as? String == "notifier" } })
+        let refused = health.json["webhook_failures_last_hour"] as? [[String: Any]] ?? []
+        #expect(refused.contains { $0["name"] as? String == "invalid_signature" && ($0["count"] as? Int ?? 0) >= 1 }, "\(health)")
+        #expect((health.json["unreachable"] as? [String])?.isEmpty == true)
+
         // The other actions a shell command offers, each audited.
         let write = Self.bearer(Self.writeToken)
         let stock = try admin.postJSON("/admin/api/catalog/mug/stock", #"{"stock":40}"#, headers: write)
