@@ -302,4 +302,37 @@ struct AdminConsoleTests {
         let byEmail = try admin.get("/admin/api/orders?email=PAGE7@example.com", headers: Self.bearer(Self.readToken))
         #expect((byEmail.json["orders"] as? [[String: Any]])?.count == 20)
     }
+
+    @Test("a dead letter is listed on the console, replayed through it once the notifier is back, and delivered")
+    func deadLetterReplay() throws {
+        // One attempt: an event the frozen notifier never acknowledges is dead-lettered after the relay's
+        // delivery deadline (10 s; an unreachable subscriber would only leave it pending).
+        let (stack, admin, _) = try Self.stack(["SHOP_EVENT_MAX_ATTEMPTS": "1"])
+        stack.notifier.signal(SIGSTOP)
+        let (orderID, _) = try RefundTests.paidOrder(stack, quantity: 1)
+        var letters: [[String: Any]] = []
+        try waitUntil("the order's events dead-lettered for the notifier") {
+            let r = try admin.get("/admin/api/dead-letters", headers: Self.bearer(Self.readToken))
+            letters = (r.json["dead_letters"] as? [[String: Any]] ?? []).filter { $0["key"] as? String == orderID }
+            return !letters.isEmpty
+        }
+        #expect(letters.allSatisfy { $0["service"] as? String == "fulfillment" && $0["subscriber"] as? String == "notifier" })
+        stack.notifier.signal(SIGCONT)
+        for letter in letters {
+            let eventID = try #require(letter["event_id"] as? String)
+            let replay = try admin.postJSON("/admin/api/dead-letters/fulfillment/\(eventID)/replay", "{}", headers: Self.bearer(Self.writeToken))
+            #expect(replay.status == 200 && replay.json["count"] as? Int == 1, "\(replay)")
+        }
+        try waitUntil("the replayed email delivered") {
+            let detail = try admin.get("/admin/api/orders/\(orderID)", headers: Self.bearer(Self.readToken))
+            return (detail.json["timeline"] as? [[String: Any]] ?? []).contains {
+                $0["kind"] as? String == "email" && ($0["summary"] as? String ?? "").contains("delivered")
+            }
+        }
+        let left = try admin.get("/admin/api/dead-letters", headers: Self.bearer(Self.readToken)).json["dead_letters"] as? [[String: Any]] ?? []
+        #expect(!left.contains { $0["key"] as? String == orderID })
+        let audit = try admin.get("/admin/api/audit?target=event:fulfillment:\(try #require(letters.first?["event_id"] as? String))",
+                                  headers: Self.bearer(Self.readToken)).json["entries"] as? [[String: Any]] ?? []
+        #expect(audit.count == 1 && audit.first?["action"] as? String == "replay_dead_letter" && audit.first?["result"] as? String == "ok")
+    }
 }
