@@ -61,15 +61,19 @@ extension AdminConsole {
             await replay(service: p["service"] ?? "", eventID: p["event_id"] ?? "", credential, request,
                          key: Self.idempotencyKey(request)).response
         }
+        on(.get, "/admin/api/notifications/failures", .read) { request, _, _ in
+            await Gateway.respond { () async throws(APIError) -> HTTPResponse in
+                let list: AdminNotificationFailures = try await gateway.call(.notifier, AdminMessages.notificationFailures, AdminEmpty(), request)
+                return .adminJSON(.ok, list)
+            }
+        }
         on(.post, "/admin/api/notifications/{event_id}/retry", .write) { request, p, credential in
             struct Body: Codable { var channel: String? }
             guard let body = try? RawJSON(validating: request.body.isEmpty ? Array("{}".utf8) : request.body).decode(Body.self) else {
                 return APIError.badRequest("the body must be JSON: {\"channel\"?: \"email\" or \"webhook\"}").response
             }
-            let ref = AdminNotificationRef(eventID: p["event_id"] ?? "", channel: body.channel)
-            return await act(credential, request, key: Self.idempotencyKey(request), action: "retry_notification",
-                             target: "event:notifier:\(ref.eventID)", payload: ref, peer: .notifier, type: AdminMessages.retryNotification,
-                             as: AdminCount.self).response
+            return await retryNotification(AdminNotificationRef(eventID: p["event_id"] ?? "", channel: body.channel), credential, request,
+                                           key: Self.idempotencyKey(request)).response
         }
         on(.post, "/admin/api/orders/{order_id}/resend-email", .write) { request, p, credential in
             await resendEmail(p["order_id"] ?? "", credential, request, key: Self.idempotencyKey(request)).response
@@ -196,6 +200,11 @@ extension AdminConsole {
             }
         }
         return ActionAnswer(outcome: result, replayed: replayed)
+    }
+
+    func retryNotification(_ ref: AdminNotificationRef, _ credential: Credential, _ request: HTTPRequest, key: String?) async -> ActionAnswer {
+        await act(credential, request, key: key, action: "retry_notification", target: "event:notifier:\(ref.eventID)", payload: ref,
+                  peer: .notifier, type: AdminMessages.retryNotification, as: AdminCount.self)
     }
 
     func resendEmail(_ orderID: String, _ credential: Credential, _ request: HTTPRequest, key: String?) async -> ActionAnswer {

@@ -167,10 +167,20 @@ extension AdminConsole {
         }
         page(.get, "/admin/dead-letters") { request, _, credential, _ in
             do throws(APIError) {
-                return AdminPages.deadLetters(try await deadLetters(request), who: credential.who, notice: request.queryValue("notice"))
+                let failed: AdminNotificationFailures = try await gateway.call(.notifier, AdminMessages.notificationFailures, AdminEmpty(), request)
+                return AdminPages.deadLetters(try await deadLetters(request), failed: failed.failures, who: credential.who,
+                                              notice: request.queryValue("notice"))
             } catch {
                 return AdminPages.problem(error, who: credential.who)
             }
+        }
+        page(.post, "/admin/notifications/retry", write: true) { request, _, credential, form in
+            func field(_ name: String) -> String { form.first { $0.name == name }?.value ?? "" }
+            let answer = await retryNotification(AdminNotificationRef(eventID: field("event_id"), channel: field("channel").nilIfEmpty),
+                                                 credential, request, key: Self.idempotencyKey(request, formValue: field("request_id").nilIfEmpty))
+            let text = answer.outcome.result == "ok" ? "The \(field("channel")) of event \(field("event_id")) is being sent again."
+                : "Not retried: " + Self.message(answer.outcome)
+            return .redirect(to: "/admin/dead-letters?" + AdminPages.formEncode([("notice", text)]))
         }
         page(.post, "/admin/dead-letters/replay", write: true) { request, _, credential, form in
             func field(_ name: String) -> String { form.first { $0.name == name }?.value ?? "" }

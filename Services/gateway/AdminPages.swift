@@ -256,7 +256,18 @@ enum AdminPages {
 
     // MARK: Dead letters, health, audit
 
-    static func deadLetters(_ letters: [AdminDeadLetter], who: AdminTokens.Operator, notice text: String?) -> HTTPResponse {
+    static func deadLetters(_ letters: [AdminDeadLetter], failed: [AdminNotificationFailure], who: AdminTokens.Operator,
+                            notice text: String?) -> HTTPResponse {
+        var failedRows = ""
+        for f in failed {
+            let retry = who.role != .write ? "" : postForm("/admin/notifications/retry", class: "inline replay",
+                                                           fields: [("event_id", f.eventID), ("channel", f.channel), ("request_id", "n" + MessageID.random())],
+                                                           button: "<button type=\"submit\" class=\"small\">Retry</button>")
+            failedRows += "<tr><td>\(e(f.channel))</td><td>\(e(f.eventType))<br><span class=\"muted\">\(e(f.eventID))</span></td>"
+                + "<td><a href=\"/admin/orders/\(e(f.orderID))\">\(e(f.orderID))</a></td><td>\(f.attempts)</td><td>\(e(f.lastError ?? ""))</td>"
+                + "<td>\(time(f.createdAt))</td><td>\(retry)</td></tr>\n"
+        }
+        if failed.isEmpty { failedRows = "<tr><td colspan=\"7\" class=\"muted\">No email or merchant webhook failed for good.</td></tr>" }
         var rows = ""
         for d in letters {
             var replay = ""
@@ -275,6 +286,10 @@ enum AdminPages {
             <table class="grid" id="dead-letters"><thead><tr><th>From → to</th><th>Event</th><th>Key</th><th>Attempts</th><th>Last error</th>\
             <th>Created (UTC)</th><th></th></tr></thead><tbody>
             \(rows)</tbody></table>
+            <h2>Notifications that failed for good</h2>
+            <table class="grid" id="failed-notifications"><thead><tr><th>Channel</th><th>Event</th><th>Order</th><th>Attempts</th>\
+            <th>Last error</th><th>Created (UTC)</th><th></th></tr></thead><tbody>
+            \(failedRows)</tbody></table>
             """)
     }
 

@@ -12,6 +12,16 @@ struct NotifierAdmin: Sendable {
     func register(_ router: inout Router) {
         router.on(AdminMessages.timeline, AdminOrderRef.self) { _, r in try await timeline(r.orderID) }
         router.on(AdminMessages.health, AdminEmpty.self) { _, _ in try await health() }
+        router.on(AdminMessages.notificationFailures, AdminEmpty.self) { _, _ in
+            try await database.read { c in
+                AdminNotificationFailures(failures: try NotifierCommands.permanentFailures(c, limit: 200).map { r in
+                    AdminNotificationFailure(eventID: r.string("event_id") ?? "", channel: r.string("channel") ?? "",
+                                             eventType: r.string("event_type") ?? "", orderID: r.string("order_id") ?? "",
+                                             attempts: Int(r.int("attempts") ?? 0), lastError: r.string("last_error"),
+                                             createdAt: r.int("created_at") ?? 0)
+                })
+            }
+        }
         router.on(AdminMessages.retryNotification, AdminNotificationRef.self) { _, r in
             guard r.channel == nil || r.channel == "email" || r.channel == "webhook" else {
                 throw WireError.invalidArgument("field 'channel' must be email or webhook")

@@ -15,12 +15,7 @@ enum NotifierCommands {
             return 64
         }
         do {
-            let rows = try database.readSync { c in
-                try c.query("""
-                    SELECT event_id, channel, event_type, order_id, attempts, last_error, created_at FROM deliveries
-                    WHERE status = 'failed_permanent' ORDER BY created_at DESC LIMIT ?
-                    """, limit)
-            }
+            let rows = try database.readSync { c in try permanentFailures(c, limit: limit) }
             print("\(rows.count) failed deliver\(rows.count == 1 ? "y" : "ies")")
             for r in rows {
                 print("\(r.string("event_id") ?? "")  \(r.string("channel") ?? "")  \(r.string("event_type") ?? "")"
@@ -85,5 +80,13 @@ enum NotifierCommands {
             UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
             WHERE status = 'failed_permanent' AND (?2 IS NULL OR event_id = ?2) AND (?3 IS NULL OR channel = ?3)
             """, now, eventID, channel)
+    }
+
+    /// Deliveries that failed for good, newest first. Used by `failures` and the console.
+    static func permanentFailures(_ c: Connection, limit: Int) throws -> [Row] {
+        try c.query("""
+            SELECT event_id, channel, event_type, order_id, attempts, last_error, created_at FROM deliveries
+            WHERE status = 'failed_permanent' ORDER BY created_at DESC LIMIT ?
+            """, limit)
     }
 }

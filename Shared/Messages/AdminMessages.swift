@@ -17,6 +17,8 @@ public enum AdminMessages {
     /// Every service with an outbox: put one dead-lettered event back to pending (request `AdminEventRef`,
     /// answer `AdminCount`).
     public static let replay = "admin.dead_letters.replay"
+    /// notifier: deliveries that failed for good, newest first (request `{}`, answer `AdminNotificationFailures`).
+    public static let notificationFailures = "admin.notifications.failures"
     /// notifier: send permanently failed deliveries of one event again (request `AdminNotificationRef`,
     /// answer `AdminCount`).
     public static let retryNotification = "admin.notifications.retry"
@@ -444,4 +446,36 @@ public struct AdminStock: Codable, Sendable, Equatable {
 public struct AdminStockList: Codable, Sendable, Equatable {
     public var products: [AdminStock]
     public init(products: [AdminStock]) { self.products = products }
+}
+
+/// One email or merchant webhook that failed for good.
+public struct AdminNotificationFailure: Codable, Sendable, Equatable {
+    public var eventID: String
+    public var channel: String
+    public var eventType: String
+    public var orderID: String
+    public var attempts: Int
+    public var lastError: String?
+    public var createdAt: Int64
+
+    public init(eventID: String, channel: String, eventType: String, orderID: String, attempts: Int, lastError: String?,
+                createdAt: Int64) {
+        self.eventID = eventID; self.channel = channel; self.eventType = eventType; self.orderID = orderID
+        self.attempts = attempts; self.lastError = lastError; self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case channel, attempts
+        case eventID = "event_id"
+        case eventType = "event_type"
+        case orderID = "order_id"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+    }
+}
+
+/// The answer to `admin.notifications.failures`: at most 200.
+public struct AdminNotificationFailures: Codable, Sendable, Equatable {
+    public var failures: [AdminNotificationFailure]
+    public init(failures: [AdminNotificationFailure]) { self.failures = failures }
 }
