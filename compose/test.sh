@@ -493,18 +493,42 @@ fi
 # 7. Non-root, 8. no secret in the image.
 # ---------------------------------------------------------------------------------------------
 if [[ -n "$UP_OK" ]]; then
-    begin "containers run as the non-root user (uid 10001)"
+    begin "each container runs as its own non-root user"
+    declare -A OWN_UID=([gateway]=10001 [payments]=10002 [fulfillment]=10003 [notifier]=10004 [stripe-emulator]=10005)
     bad=""
     checked=()
     for s in "${ALL_SERVICES[@]}"; do
         c="$(cid "$s")"
         [[ "$("$DOCKER" inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" == true ]] || continue
-        checked+=("$s")
+        checked+=("$s=${OWN_UID[$s]}")
         # The processes as the host's kernel sees them, not what `exec` would run as.
         uids="$("$DOCKER" top "$c" -eo pid,uid 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u | paste -sd, -)"
-        [[ "$uids" == 10001 ]] || bad+=" $s(uid=$uids)"
+        [[ "$uids" == "${OWN_UID[$s]}" ]] || bad+=" $s(uid=$uids, expected ${OWN_UID[$s]})"
     done
-    if [[ -z "$bad" ]]; then pass "${checked[*]}: uid 10001 only"; else fail "processes not running as 10001:$bad"; fi
+    if [[ -z "$bad" ]]; then pass "${checked[*]}"; else fail "processes not running as their service's user:$bad"; fi
+
+    # Issue 16 item 5: a socket's group admits exactly the services that call it. Each service's
+    # `health` command connects to its socket; run from another container it connects as that
+    # container's user, so it shows who can reach whom.
+    begin "each socket admits exactly its callers; services check senders by uid"
+    allowed=" gateway>payments gateway>fulfillment payments>fulfillment fulfillment>payments fulfillment>notifier "
+    problems=""
+    reachable=()
+    for from in gateway payments fulfillment notifier; do
+        for to in gateway payments fulfillment notifier; do
+            [[ "$from" == "$to" ]] && continue
+            out="$("$DOCKER" exec "$(cid "$from")" "$to" health 2>&1)" && code=0 || code=$?
+            if [[ "$allowed" == *" $from>$to "* ]]; then
+                if ((code == 0)); then reachable+=("$from>$to"); else problems+=" $from>$to(refused: $(short "$out"))"; fi
+            elif ((code == 0)) || [[ "$out" != *"ermission denied"* ]]; then
+                problems+=" $from>$to(expected permission denied, got exit $code: $(short "$out"))"
+            fi
+        done
+    done
+    for s in gateway payments fulfillment notifier; do
+        dc logs --no-color "$s" 2>/dev/null | grep -q "callers are checked by uid" || problems+=" $s(no 'callers are checked by uid' log line)"
+    done
+    if [[ -z "$problems" ]]; then pass "reachable: ${reachable[*]}; every other pair: permission denied"; else fail "$problems"; fi
 fi
 if [[ -n "$IMAGE_OK" ]]; then
     begin "no secret in docker inspect/history of the image"

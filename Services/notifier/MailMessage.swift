@@ -21,7 +21,9 @@ struct MailAddress: Sendable, Equatable {
     }
 
     static func isPlausible(_ s: String) -> Bool {
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        // Split the bytes, not Characters: "@" followed by a combining mark is one Character that is not
+        // "@", so a Character split let "a@\u{5AC}b@example.com" through as one local part and a domain.
+        let parts = s.utf8.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
             && !s.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F || "<>()[],;:\"\\".unicodeScalars.contains($0) }
     }
@@ -37,7 +39,7 @@ struct MailAddress: Sendable, Equatable {
     }
 
     /// The domain part, for Message-IDs.
-    var domain: String { String(address.split(separator: "@").last ?? "localhost") }
+    var domain: String { address.utf8.split(separator: UInt8(ascii: "@")).last.map { String(decoding: $0, as: UTF8.self) } ?? "localhost" }
 }
 
 /// A multipart/alternative email (plain text + HTML), UTF-8, ready for SMTP (CRLF line endings).

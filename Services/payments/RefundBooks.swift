@@ -313,8 +313,10 @@ struct RefundBooks: Sendable {
         for refund in refunds {
             let previous = try c.queryOne("SELECT status FROM refunds WHERE refund_id = ?", refund.id)?.string("status")
             // Stripe moves a refund forward only (pending → succeeded → failed); a list read before
-            // another one may be written after it, and must not move a refund back.
-            if let previous, Self.rank(refund.status) <= Self.rank(previous) { continue }
+            // another one may be written after it, and must not move a refund back. Between `pending` and
+            // `requires_action` it goes both ways (the customer supplies what was missing), so a change
+            // of rank 0 is recorded; both count as pending, so the money is the same either way.
+            if let previous, previous == refund.status || Self.rank(refund.status) < Self.rank(previous) { continue }
             try c.execute("""
                 INSERT INTO refunds(refund_id, order_id, payment_intent_id, charge_id, amount, currency, status, reason,
                                     failure_reason, request_id, created, updated_at)

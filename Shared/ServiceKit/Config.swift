@@ -100,7 +100,7 @@ public struct CommonConfig: Sendable {
 
     /// The variables read here, for `--help` and the README.
     public static let variables: [(String, String)] = [
-        ("SHOP_SOCKET_DIR", "directory of the services' Unix sockets (default ./run/sockets; created 0750)"),
+        ("SHOP_SOCKET_DIR", "directory of the services' Unix sockets (default ./run/sockets; created 0750; an existing one loses what it gives others)"),
         ("SHOP_DATA_DIR", "directory of the services' SQLite databases (default ./run/data)"),
         ("SHOP_LOG_LEVEL", "debug, info, warn or error (default info)"),
         ("SHOP_MAX_FRAME_BYTES", "largest accepted frame payload, 1024 to 16777216 (default 1048576)"),

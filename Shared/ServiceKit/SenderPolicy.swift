@@ -7,13 +7,19 @@ import Wire
 /// - `sys.*` (ping, health, describe): anyone who can reach the socket (operators, health checks).
 /// - events: only their publisher in ``Subscriptions/table`` (fulfillment takes payment events only
 ///   from payments, notifier order events only from fulfillment);
-/// - requests: the services listed in ``requestSenders`` (only the gateway asks payments and
-///   fulfillment for anything).
+/// - requests: the services listed in ``requestSenders``: the gateway asks payments and fulfillment
+///   for everything a customer does; fulfillment asks payments to cancel and (for late payments) to
+///   refund; an operator command run in a service's own container (`payments refund`,
+///   `fulfillment cancel`) calls its own service, so that service may send its own operator requests.
 public struct SenderPolicy: Sendable {
     /// The four services, the only names `SHOP_SERVICE_UIDS` knows.
     public static let services = ["gateway", "payments", "fulfillment", "notifier"]
-    /// Request types by prefix, and who may send them.
-    public static let requestSenders: [(prefix: String, senders: Set<String>)] = [
+    /// Request types, exact or by prefix (ending in `.`), and who may send them. The first match wins,
+    /// so exact types come before their prefix.
+    public static let requestSenders: [(type: String, senders: Set<String>)] = [
+        ("payments.refund", ["gateway", "fulfillment", "payments"]),
+        ("payments.cancel_payment", ["fulfillment"]),
+        ("orders.cancel", ["gateway", "fulfillment"]),
         ("payments.", ["gateway"]),
         ("orders.", ["gateway"]),
         ("catalog.", ["gateway"]),
@@ -38,7 +44,7 @@ public struct SenderPolicy: Sendable {
         if kind == .event {
             return Set(Subscriptions.table.all.filter { $0.subscriber == service && $0.types.contains(type) }.map(\.publisher))
         }
-        return Self.requestSenders.first { type.hasPrefix($0.prefix) }?.senders ?? []
+        return Self.requestSenders.first { $0.type.hasSuffix(".") ? type.hasPrefix($0.type) : type == $0.type }?.senders ?? []
     }
 
     /// `permission_denied` when the peer may not send this message, else nil.

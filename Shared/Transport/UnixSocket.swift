@@ -38,7 +38,11 @@ public enum UnixSocket {
         }
     }
 
-    /// Creates `path` and its parents with mode 0750 (the socket directory must not be world-readable).
+    /// Creates `path` and its parents with mode 0750: the socket directory must not be open to others.
+    ///
+    /// An existing directory loses any permission for others, but keeps what it gives its group: a
+    /// deployment where each service runs as its own user (compose) shares the socket directory through
+    /// a group (`root:shop 1770`), and each socket's own group then decides who may connect to it.
     public static func prepareDirectory(_ path: String) throws(SocketSetupError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
@@ -51,9 +55,11 @@ public enum UnixSocket {
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw SocketSetupError("'\(path)' exists and is not a directory")
         }
-        // Tighten the leaf directory even if it already existed with a looser mode.
-        if st.st_mode & 0o777 != 0o750 && chmod(path, 0o750) != 0 {
-            throw SocketSetupError("cannot set mode 0750 on '\(path)': \(String(cString: strerror(errno)))")
+        // Tighten the leaf directory even if it already existed open to others.
+        let mode = st.st_mode & 0o7777
+        if mode & 0o007 != 0 && chmod(path, mode & ~0o007) != 0 {
+            throw SocketSetupError("'\(path)' is open to other users (mode \(String(mode, radix: 8))) and cannot be "
+                                   + "tightened: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -208,6 +208,34 @@ struct RefundTests {
         #expect(try Self.refundedAmount(stack, orderID) == 0)
     }
 
+    @Test("a refund that requires action stays pending in the books; canceled, it is given back and the merchant is told")
+    func requiresActionThenCanceled() throws {
+        let stack = try Self.stack()
+        let (orderID, intent) = try Self.paidOrder(stack, card: "4000000000007726")
+        let r = try Self.refund(stack, [orderID, "--amount", "500"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let refundID = try #require(Self.stripeRefunds(stack, intent).first?["id"] as? String)
+        try stack.act("/_emulator/refunds/\(refundID)/settle", ["outcome": "requires_action"])
+        try waitUntil("requires_action in payments' books") {
+            try sqlite(stack.dir.file("d/payments.sqlite"), "SELECT status FROM refunds") == ["requires_action"]
+        }
+        try waitUntil("the pending amount in the order") {
+            try sqlite(stack.dir.file("d/fulfillment.sqlite"), "SELECT refund_pending_amount FROM orders WHERE order_id = '\(orderID)'") == ["500"]
+        }
+        #expect(try stack.status(orderID) == "fulfilled")
+        #expect(try Self.refundedAmount(stack, orderID) == 0)
+
+        let canceled = try stack.emulator.stripe("POST", "/v1/refunds/\(refundID)/cancel")
+        #expect(canceled.json["status"] as? String == "canceled", "\(canceled.json)")
+        try waitUntil("order.refund_failed") { try Self.orderEvents(stack, orderID).contains("order.refund_failed") }
+        #expect(try sqlite(stack.dir.file("d/payments.sqlite"), "SELECT status FROM refunds") == ["canceled"])
+        #expect(try sqlite(stack.dir.file("d/fulfillment.sqlite"), "SELECT refund_pending_amount FROM orders WHERE order_id = '\(orderID)'") == ["0"])
+        #expect(try stack.status(orderID) == "fulfilled")
+        #expect(try Self.refundedAmount(stack, orderID) == 0)
+        // The whole amount can be refunded again: Stripe gave the canceled 500 back to the charge.
+        #expect(try Self.refund(stack, [orderID]).status == 0)
+    }
+
     @Test("--restock puts the order's units back once the refund succeeds")
     func restock() throws {
         let stack = try Self.stack()

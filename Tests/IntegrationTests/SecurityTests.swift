@@ -369,6 +369,34 @@ struct PeerCredentialTests {
         #expect(ping.error == nil)
     }
 
+    @Test("payments takes cancel and refund requests from fulfillment, and an operator's `payments refund` in its own container; nothing else but the gateway's")
+    func paymentsChecksCallers() throws {
+        let s = try ShopStack()
+        // As fulfillment: cancelling an order's payment and refunding a late payment pass the check (the
+        // answers are about the order, which payments never saw), a customer's request does not.
+        var payments = try s.start("payments", ["STRIPE_WEBHOOK_SECRET": ShopStack.webhookSecret,
+                                                "SHOP_SERVICE_UIDS": Self.uids(as: "fulfillment")])
+        let cancel = try s.callError("payments", PaymentMessages.cancelPayment, CancelPaymentRequest(orderID: "ord_peer", reason: "abandoned"))
+        #expect(cancel?.code != "permission_denied", "\(String(describing: cancel))")
+        let refund = try s.callError("payments", PaymentMessages.refund, RefundRequest(orderID: "ord_peer", restock: false))
+        #expect(refund != nil && refund?.code != "permission_denied", "\(String(describing: refund))")
+        let config = try s.callError("payments", PaymentMessages.config, [String: String]())
+        #expect(config?.code == "permission_denied", "\(String(describing: config))")
+
+        // As payments itself (`docker compose exec payments payments refund ...`): its refund command gets
+        // the service's answer, not a refusal; cancelling stays fulfillment's.
+        payments.signal(SIGTERM)
+        _ = payments.waitForExit()
+        payments = try s.start("payments", ["STRIPE_WEBHOOK_SECRET": ShopStack.webhookSecret,
+                                            "SHOP_SERVICE_UIDS": Self.uids(as: "payments")])
+        let command = try s.command("payments", ["refund", "ord_peer"], ["SHOP_SERVICE_UIDS": Self.uids(as: "payments")])
+        #expect(command.status != 0 && !command.stderr.contains("permission_denied") && !command.stderr.contains("accepted only from"),
+                "\(command.stderr)")
+        let foreignCancel = try s.callError("payments", PaymentMessages.cancelPayment, CancelPaymentRequest(orderID: "ord_peer", reason: "abandoned"))
+        #expect(foreignCancel?.code == "permission_denied", "\(String(describing: foreignCancel))")
+        withExtendedLifetime(payments) {}
+    }
+
     @Test("notifier takes order events only from fulfillment's uid; without SHOP_SERVICE_UIDS a service says at warn that callers are not checked")
     func notifierChecksCallers() throws {
         let s = try ShopStack()

@@ -117,6 +117,17 @@ struct ServiceCommandTests {
         #expect(sockMode == 0o660)
     }
 
+    @Test("an existing socket directory loses what it gives others, and keeps what it gives its group (compose shares it so)")
+    func sharedDirectory() throws {
+        let dir = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.file("s"), withIntermediateDirectories: true)
+        chmod(dir.file("s"), 0o1777)
+        let service = try ServiceProcess("notifier", environment: ServiceProcess.environment(in: dir), logDirectory: dir)
+        let dirMode = try FileManager.default.attributesOfItem(atPath: dir.file("s"))[.posixPermissions] as? Int
+        #expect(dirMode == 0o1770)
+        withExtendedLifetime(service) {}
+    }
+
     @Test("a second instance refuses a live socket and the first keeps serving")
     func secondInstanceRefused() throws {
         let dir = try TemporaryDirectory()

@@ -182,6 +182,56 @@ struct StripeEmulatorRefundTests {
         #expect(try e.stripe("GET", "/v1/disputes/dp_missing").status == 404)
     }
 
+    /// Stripe's own example object for `resource` (openapi-fixtures3.json, from Stripe's OpenAPI repository).
+    static func stripeExample(_ resource: String) throws -> [String: Any] {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/stripe/openapi-fixtures3.json")
+        let all = try JSONSerialization.jsonObject(with: try Data(contentsOf: file)) as? [String: Any]
+        return try #require((all?["resources"] as? [String: Any])?[resource] as? [String: Any], "no resources[\(resource)]")
+    }
+
+    /// Every field of `example` is in `object`, with the same JSON kind where both are set; nested objects
+    /// (not lists or maps such as metadata) are compared the same way. Returns the differences.
+    static func shapeDifferences(_ object: [String: Any], from example: [String: Any], at path: String = "") -> [String] {
+        func kind(_ v: Any) -> String {
+            switch v {
+            case is NSNull: "null"
+            case let n as NSNumber: String(cString: n.objCType) == "c" ? "bool" : "number"
+            case is String: "string"
+            case is [Any]: "array"
+            case is [String: Any]: "object"
+            default: "\(type(of: v))"
+            }
+        }
+        var out: [String] = []
+        for (key, expected) in example.sorted(by: { $0.key < $1.key }) {
+            guard let actual = object[key] else { out.append("\(path)\(key) missing"); continue }
+            let (k1, k2) = (kind(expected), kind(actual))
+            if k1 != "null" && k2 != "null" && k1 != k2 { out.append("\(path)\(key): \(k2), Stripe's is \(k1)") }
+            if key != "metadata", let e = expected as? [String: Any], let a = actual as? [String: Any] {
+                out += shapeDifferences(a, from: e, at: path + key + ".")
+            }
+        }
+        return out
+    }
+
+    // The trimmed OpenAPI spec that StripeConformanceTests reads has no Refund or Dispute schema, so these
+    // two are checked against Stripe's example objects instead: every field Stripe shows, of the same kind.
+    @Test("refunds and disputes have every field of Stripe's example objects, of the same kind")
+    func refundAndDisputeShapes() throws {
+        let dir = try TemporaryDirectory()
+        let e = try StripeEmulatorProcess(in: dir)
+        let refund = try e.stripe("POST", "/v1/refunds", [("payment_intent", try Self.paid(e)), ("amount", "100")])
+        #expect(refund.status == 200)
+        let refundDiff = Self.shapeDifferences(refund.json, from: try Self.stripeExample("refund"))
+        #expect(refundDiff.isEmpty, "refund: \(refundDiff)")
+
+        let pi = try Self.paid(e, amount: 2000, card: "4000000000000259")
+        let dispute = try #require((try e.stripe("GET", "/v1/disputes", [("payment_intent", pi)]).json["data"] as? [[String: Any]])?.first)
+        let disputeDiff = Self.shapeDifferences(dispute, from: try Self.stripeExample("dispute"))
+        #expect(disputeDiff.isEmpty, "dispute: \(disputeDiff)")
+    }
+
     @Test("void makes an open invoice unpayable and cancels its PaymentIntent; a paid one is refused")
     func voidInvoice() throws {
         let dir = try TemporaryDirectory()

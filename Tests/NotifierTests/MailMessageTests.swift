@@ -32,6 +32,17 @@ struct MailMessageTests {
         #expect(MailAddress.isPlausible("s@x.io"))
     }
 
+    @Test("an @ followed by a combining mark is still an @: two of them are refused (found by the long mail run)")
+    func combinedAt() {
+        // The reproducer's From chunk, as the harness decodes it: U+FFFD @ U+05AC U+FFFD @ U+024D U+0245.
+        let reproducer = String(decoding: [0x40, 0xd6, 0xac, 0xd1, 0x40, 0xc9, 0x8d, 0xc9, 0x85] as [UInt8], as: UTF8.self)
+        #expect(MailAddress.parse(reproducer) == nil)
+        #expect(MailAddress.parse("a@\u{5AC}b@example.com") == nil)
+        #expect(MailAddress.parse("Name <a@\u{301}b@example.com>") == nil)
+        #expect(MailAddress(name: nil, address: "a@\u{301}x.example").domain == "\u{301}x.example")
+        #expect(MailAddress.parse("a@example.com")?.address == "a@example.com")
+    }
+
     @Test("CR or LF in a message id, subject or an address built without parse never adds a header")
     func injection() {
         let from = MailAddress(name: "Shop", address: "shop@example.com")

@@ -23,7 +23,8 @@ extension Ledger {
                                  "has_evidence": false, "past_due": false, "submission_count": 0],
             "is_charge_refundable": false, "livemode": false, "metadata": [:], "payment_intent": .string(piID),
             "payment_method_details": ["card": ["brand": pm["card"]?.object?["brand"] ?? "visa", "case_type": "chargeback",
-                                                "network_reason_code": "10.4"], "type": "card"],
+                                                "network": pm["card"]?.object?["brand"] ?? "visa", "network_reason_code": "10.4"],
+                                       "type": "card"],
             "reason": "fraudulent", "status": "needs_response",
         ]
         insert(dispute)
@@ -134,5 +135,5 @@ extension Ledger {
         "duplicate_charge_id", "product_description", "receipt", "refund_policy", "refund_policy_disclosure",
         "refund_refusal_explanation", "service_date", "service_documentation", "shipping_address", "shipping_carrier",
         "shipping_date", "shipping_documentation", "shipping_tracking_number", "uncategorized_file", "uncategorized_text",
-    ].map { ($0, JSON.null) })
+    ].map { ($0, JSON.null) } + [("enhanced_evidence", .object(JSONObject()))])
 }

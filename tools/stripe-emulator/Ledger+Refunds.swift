@@ -62,10 +62,11 @@ extension Ledger {
         var refund: JSONObject = [
             "id": .string(id), "object": "refund", "amount": .int(amount),
             "balance_transaction": .string(IDs.make("txn_")), "charge": .string(chargeID), "created": .int(IDs.now()),
-            "currency": .string(currency),
+            "currency": .string(currency), "customer": charge["customer"] ?? nil, "customer_account": nil,
             "destination_details": ["card": ["reference_status": "pending", "reference_type": "acquirer_reference_number",
                                              "type": "refund"], "type": "card"],
             "metadata": .object(metadata), "payment_intent": charge["payment_intent"] ?? nil,
+            "payment_method": charge["payment_method"] ?? nil,
             "reason": JSON(reason), "receipt_number": nil, "source_transfer_reversal": nil, "status": .string(status),
             "transfer_reversal": nil,
         ]
@@ -111,11 +112,15 @@ extension Ledger {
     }
 
     /// Ends an asynchronous refund (the test helper, or the timer): `pending` → `succeeded`/`failed`, or a
-    /// `succeeded` refund of the fail-after-success card → `failed`.
+    /// `succeeded` refund of the fail-after-success card → `failed`. The helper can also move a `pending`
+    /// refund to `requires_action`, where Stripe puts a refund that waits for the customer (e.g. bank details
+    /// for a method that cannot be refunded to itself); no test card does that on its own.
     mutating func settleRefund(_ id: String, outcome: String, failureReason: String?, request: RequestInfo?) throws(StripeError) -> JSONObject {
         let refund = try get("refund", id)
         let status = refund.string("status") ?? ""
         switch (status, outcome) {
+        case ("pending", "requires_action"):
+            changeRefund(id, to: "requires_action", failureReason: nil, request: request)
         case ("pending", "succeeded"), ("requires_action", "succeeded"):
             changeRefund(id, to: "succeeded", failureReason: nil, request: request)
         case ("pending", "failed"), ("requires_action", "failed"), ("succeeded", "failed"):
