@@ -511,7 +511,7 @@ if [[ -n "$UP_OK" ]]; then
     # `health` command connects to its socket; run from another container it connects as that
     # container's user, so it shows who can reach whom.
     begin "each socket admits exactly its callers; services check senders by uid"
-    allowed=" gateway>payments gateway>fulfillment payments>fulfillment fulfillment>payments fulfillment>notifier "
+    allowed=" gateway>payments gateway>fulfillment gateway>notifier payments>fulfillment fulfillment>payments fulfillment>notifier "
     problems=""
     reachable=()
     for from in gateway payments fulfillment notifier; do

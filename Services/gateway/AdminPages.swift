@@ -256,10 +256,10 @@ enum AdminPages {
 
     // MARK: Dead letters, health, audit
 
-    static func deadLetters(_ letters: [AdminDeadLetter], failed: [AdminNotificationFailure], who: AdminTokens.Operator,
+    static func deadLetters(_ letters: [AdminDeadLetter], failed: [AdminNotificationFailure]?, who: AdminTokens.Operator,
                             notice text: String?) -> HTTPResponse {
         var failedRows = ""
-        for f in failed {
+        for f in failed ?? [] {
             let retry = who.role != .write ? "" : postForm("/admin/notifications/retry", class: "inline replay",
                                                            fields: [("event_id", f.eventID), ("channel", f.channel), ("request_id", "n" + MessageID.random())],
                                                            button: "<button type=\"submit\" class=\"small\">Retry</button>")
@@ -267,7 +267,8 @@ enum AdminPages {
                 + "<td><a href=\"/admin/orders/\(e(f.orderID))\">\(e(f.orderID))</a></td><td>\(f.attempts)</td><td>\(e(f.lastError ?? ""))</td>"
                 + "<td>\(time(f.createdAt))</td><td>\(retry)</td></tr>\n"
         }
-        if failed.isEmpty { failedRows = "<tr><td colspan=\"7\" class=\"muted\">No email or merchant webhook failed for good.</td></tr>" }
+        if failed == nil { failedRows = "<tr><td colspan=\"7\" class=\"notice error\">The notifier did not answer.</td></tr>" }
+        else if failed?.isEmpty == true { failedRows = "<tr><td colspan=\"7\" class=\"muted\">No email or merchant webhook failed for good.</td></tr>" }
         var rows = ""
         for d in letters {
             var replay = ""
