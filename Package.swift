@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Stripe", dependencies: ["Core", "Curl", "Crypto", "Wire", "Logging"], path: "Shared/Stripe", swiftSettings: strict),
         .target(name: "Events", dependencies: ["Core", "Wire", "Logging", "Transport", "Storage"],
                 path: "Shared/Events", swiftSettings: strict),
-        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events"],
+        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events", "Messages"],
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.

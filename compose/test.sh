@@ -105,6 +105,7 @@ free_port() {
 }
 GATEWAY_PORT_HOST="$(free_port)"
 EMULATOR_PORT_HOST="$(free_port)"
+ADMIN_PORT_HOST="$(free_port)"
 GW="http://127.0.0.1:$GATEWAY_PORT_HOST"
 EMU="http://127.0.0.1:$EMULATOR_PORT_HOST"
 
@@ -120,6 +121,7 @@ SHOP_IMAGE=$IMAGE
 SHOP_PUBLISH_ADDRESS=127.0.0.1
 SHOP_PUBLISH_PORT=$GATEWAY_PORT_HOST
 EMULATOR_PUBLISH_PORT=$EMULATOR_PORT_HOST
+SHOP_ADMIN_PUBLISH_PORT=$ADMIN_PORT_HOST
 PUBLIC_BASE_URL=$GW
 STRIPE_SECRET_KEY=$SECRET_KEY
 STRIPE_PUBLISHABLE_KEY=$PUBLISHABLE_KEY
@@ -509,7 +511,7 @@ if [[ -n "$UP_OK" ]]; then
     # `health` command connects to its socket; run from another container it connects as that
     # container's user, so it shows who can reach whom.
     begin "each socket admits exactly its callers; services check senders by uid"
-    allowed=" gateway>payments gateway>fulfillment payments>fulfillment fulfillment>payments fulfillment>notifier "
+    allowed=" gateway>payments gateway>fulfillment gateway>notifier payments>fulfillment fulfillment>payments fulfillment>notifier "
     problems=""
     reachable=()
     for from in gateway payments fulfillment notifier; do

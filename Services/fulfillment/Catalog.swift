@@ -205,3 +205,11 @@ struct LineIndex {
         return low
     }
 }
+
+extension Catalog {
+    /// Sets a SKU's units on hand, never below the units open orders reserve. Returns 1 when set, 0 when
+    /// the SKU is unknown or `stock` is below its reserved units. Used by `catalog set-stock` and the console.
+    static func setStock(_ c: Connection, sku: String, stock: Int) throws -> Int {
+        try c.execute("UPDATE products SET stock = ?1 WHERE sku = ?2 AND reserved <= ?1", stock, sku)
+    }
+}

@@ -30,9 +30,7 @@ enum FulfillmentCommands {
                     return 64
                 }
                 let sku = arguments[1]
-                let changed = try database.writeSync { c in
-                    try c.execute("UPDATE products SET stock = ?1 WHERE sku = ?2 AND reserved <= ?1", n, sku)
-                }
+                let changed = try database.writeSync { c in try Catalog.setStock(c, sku: sku, stock: n) }
                 guard changed == 1 else {
                     ServiceMain.printError("no SKU '\(sku)', or fewer than its reserved units")
                     return 1

@@ -223,5 +223,6 @@ enum FulfillmentSchema {
             ALTER TABLE orders ADD COLUMN late_refund_state TEXT CHECK (late_refund_state IN ('due', 'requested', 'refused'));
             CREATE INDEX orders_late_refund ON orders(late_refund_state) WHERE late_refund_state = 'due';
             """),
+        FulfillmentAdmin.migration,
     ]
 }

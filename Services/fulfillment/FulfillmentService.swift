@@ -84,6 +84,7 @@ enum FulfillmentService {
         router.on(OrderMessages.cancel, CancelOrderRequest.self) { request, body in
             try await cancellation.cancel(body, traceID: request.traceID)
         }
+        FulfillmentAdmin(database: db).register(&router, context: context)
         let sweeper = ExpirySweeper(cancellation: cancellation, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
         let lateRefunds = LateRefunds(database: db, payments: paymentsClient, logger: logger)
         let base = context.publishingParts(outbox, router: router)

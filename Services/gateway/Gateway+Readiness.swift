@@ -27,7 +27,8 @@ extension Gateway {
     /// (1.5 s) or `failing`. The public answer is only `{"status":"ok"}` or `{"status":"unavailable"}`;
     /// with the operator's bearer token (`GATEWAY_OPERATOR_TOKEN`) the body names each service's state
     /// and its checks' states (never their details: the services' `health` command shows those).
-    func readiness(_ request: HTTPRequest) async -> HTTPResponse {
+    /// `detailed`: the console's readiness, always detailed (its caller is an authenticated operator).
+    func readiness(_ request: HTTPRequest, detailed: Bool = false) async -> HTTPResponse {
         let states = await withTaskGroup(of: (Peer, ServiceState).self) { group in
             for peer in Peer.allCases {
                 group.addTask {
@@ -58,7 +59,7 @@ extension Gateway {
         }
         var w = JSONWriter()
         w.beginObject()
-        guard policy.isOperator(request) else {
+        guard detailed || policy.isOperator(request) else {
             w.field("status", ready ? "ok" : "unavailable")
             w.endObject()
             var response = HTTPResponse.json(ready ? .ok : .serviceUnavailable, w)

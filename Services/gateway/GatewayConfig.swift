@@ -14,6 +14,8 @@ struct GatewayConfig: Sendable {
 
     /// Operator token, trusted proxies and request rates.
     var policy = RequestPolicy()
+    /// The operator console (`ADMIN_*`).
+    var admin = AdminConfig()
 
     static let defaultStripeJSURL = "https://js.stripe.com/v3/"
 
@@ -69,9 +71,11 @@ struct GatewayConfig: Sendable {
         }
         policy.limits.ordersPerMinute = r.int("GATEWAY_RATE_ORDERS_PER_MINUTE", default: 20, range: 0...100_000)
         policy.limits.lookupsPerMinute = r.int("GATEWAY_RATE_LOOKUPS_PER_MINUTE", default: 60, range: 0...100_000)
+        let admin = AdminConfig.read(&r)
         try r.finish()
         var config = GatewayConfig(host: host, port: port, publicBaseURL: base, stripeJSURL: stripeJS)
         config.policy = policy
+        config.admin = admin
         return config
     }
 

@@ -13,7 +13,7 @@ enum GatewayService {
         summary: "the public HTTP API, webhook endpoint and pages",
         migrations: nil,
         peers: ["payments", "fulfillment"],
-        variables: GatewayConfig.variables,
+        variables: GatewayConfig.variables + AdminConfig.variables,
         commands: [
             ServiceCommand(name: "openapi", usage: "openapi   print the OpenAPI 3 document of the public HTTP API") { _, _ in
                 print(OpenAPI.document, terminator: "")
@@ -24,8 +24,12 @@ enum GatewayService {
                 let gateway = Gateway(upstream: Unconnected(), metrics: Metrics(), logger: Logger(service: "gateway", level: .error),
                                       stripeJSURL: GatewayConfig.defaultStripeJSURL, baseURL: { "" })
                 for route in gateway.router().registered { print("\(route.method) \(route.pattern)") }
+                let console = AdminConsole(gateway: gateway, tokens: AdminTokens(entries: []), sessions: AdminSessions(ttl: .seconds(60)),
+                                           config: AdminConfig(), baseURL: { "" })
+                for route in console.router().registered { print("\(route.method) \(route.pattern)") }
                 return 0
             },
+            adminTokenCommand,
         ])
 
     /// An upstream for building the router outside a running service (`gateway routes`): every call fails.
@@ -50,6 +54,7 @@ enum GatewayService {
         let server = HTTPServer(host: config.host, port: config.port, logger: context.logger) { request in
             await gateway.handle(request, router: router)
         }
+        let console = AdminConsole.build(config.admin, gateway: gateway, logger: context.logger)
         return ServiceParts(
             start: {
                 try server.start()
@@ -57,8 +62,12 @@ enum GatewayService {
                 boundPort.withLock { $0 = port }
                 context.logger.info("gateway ready", ["http.public_base_url": gateway.baseURL(),
                                                       "stripe.js_url": config.stripeJSURL])
+                try console?.start()
             },
-            stop: { server.stop() })
+            stop: {
+                console?.stop()
+                server.stop()
+            })
     }
 }
 

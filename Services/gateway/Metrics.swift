@@ -37,6 +37,8 @@ final class Metrics: Sendable {
         var webhooks: [String: Int] = [:]
         var upstream: [UpstreamKey: Int] = [:]
         var rateLimited: [String: Int] = [:]
+        /// Refused webhook deliveries of the last hour, oldest first (the console's health page).
+        var recentWebhookFailures: [(at: ContinuousClock.Instant, outcome: String)] = []
     }
 
     private let state = Mutex(State())
@@ -59,7 +61,23 @@ final class Metrics: Sendable {
 
     /// Counts one webhook delivery by outcome (one of ``webhookOutcomes``).
     func webhook(_ outcome: String) {
-        state.withLock { $0.webhooks[outcome, default: 0] += 1 }
+        state.withLock { s in
+            s.webhooks[outcome, default: 0] += 1
+            guard outcome != "accepted", outcome != "duplicate" else { return }
+            let now = ContinuousClock.now
+            s.recentWebhookFailures.removeFirst(s.recentWebhookFailures.prefix { now - $0.at > .seconds(3600) }.count)
+            if s.recentWebhookFailures.count < 100_000 { s.recentWebhookFailures.append((now, outcome)) }
+        }
+    }
+
+    /// Refused webhook deliveries of the last hour, by outcome.
+    func webhookFailuresLastHour() -> [String: Int] {
+        let now = ContinuousClock.now
+        return state.withLock { s in
+            var counts: [String: Int] = [:]
+            for f in s.recentWebhookFailures where now - f.at <= .seconds(3600) { counts[f.outcome, default: 0] += 1 }
+            return counts
+        }
     }
 
     /// Counts one request refused with 429, by bucket (`orders`, `lookups`).

@@ -15,12 +15,7 @@ enum NotifierCommands {
             return 64
         }
         do {
-            let rows = try database.readSync { c in
-                try c.query("""
-                    SELECT event_id, channel, event_type, order_id, attempts, last_error, created_at FROM deliveries
-                    WHERE status = 'failed_permanent' ORDER BY created_at DESC LIMIT ?
-                    """, limit)
-            }
+            let rows = try database.readSync { c in try permanentFailures(c, limit: limit) }
             print("\(rows.count) failed deliver\(rows.count == 1 ? "y" : "ies")")
             for r in rows {
                 print("\(r.string("event_id") ?? "")  \(r.string("channel") ?? "")  \(r.string("event_type") ?? "")"
@@ -63,16 +58,8 @@ enum NotifierCommands {
         do {
             let now = Envelope.now()
             let n = try database.writeSync { c in
-                if arguments[0] == "--all" {
-                    return try c.execute("""
-                        UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
-                        WHERE status = 'failed_permanent'
-                        """, now)
-                }
-                return try c.execute("""
-                    UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
-                    WHERE status = 'failed_permanent' AND event_id = ? AND (? IS NULL OR channel = ?)
-                    """, now, arguments[0], arguments.count == 2 ? arguments[1] : nil, arguments.count == 2 ? arguments[1] : nil)
+                try requeue(c, eventID: arguments[0] == "--all" ? nil : arguments[0],
+                            channel: arguments.count == 2 ? arguments[1] : nil, now: now)
             }
             guard n > 0 else {
                 ServiceMain.printError("no permanently failed delivery matches")
@@ -84,5 +71,22 @@ enum NotifierCommands {
             ServiceMain.printError("retry: \(error)")
             return 1
         }
+    }
+
+    /// Puts permanently failed deliveries back to pending: one event's (optionally one channel), or all
+    /// (`eventID` nil). Returns how many. Used by `retry` and the console.
+    static func requeue(_ c: Connection, eventID: String?, channel: String?, now: Int64) throws -> Int {
+        try c.execute("""
+            UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
+            WHERE status = 'failed_permanent' AND (?2 IS NULL OR event_id = ?2) AND (?3 IS NULL OR channel = ?3)
+            """, now, eventID, channel)
+    }
+
+    /// Deliveries that failed for good, newest first. Used by `failures` and the console.
+    static func permanentFailures(_ c: Connection, limit: Int) throws -> [Row] {
+        try c.query("""
+            SELECT event_id, channel, event_type, order_id, attempts, last_error, created_at FROM deliveries
+            WHERE status = 'failed_permanent' ORDER BY created_at DESC LIMIT ?
+            """, limit)
     }
 }

@@ -30,5 +30,9 @@ enum NotifierSchema {
             CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
             """),
         Migration(4, "inbox index for retention", EventSchema.inboxRetentionIndexSQL),
+        // The console's order timeline and "send the last email again" look deliveries up by order.
+        Migration(5, "operator console: deliveries by order", """
+            CREATE INDEX deliveries_by_order ON deliveries(order_id, created_at);
+            """),
     ]
 }

@@ -36,6 +36,7 @@ enum NotifierService {
                                                      "order.id": event.header.key, "count": String(planned.count)])
             }
         }
+        NotifierAdmin(database: db).register(&router)
         let sender = DeliverySender(database: db, config: config, waker: wakeOnly.waker, logger: logger)
         // The URL only without its user-info (a password may be in it).
         let (transport, startTLS): (String, String) = switch config.mail {

@@ -136,5 +136,12 @@ enum PaymentsSchema {
                 last_error TEXT
             ) WITHOUT ROWID;
             """),
+        // The console's order timeline looks events, refunds, requests and disputes up by order.
+        Migration(9, "operator console: Stripe events by order", """
+            CREATE INDEX stripe_events_by_order ON stripe_events(order_id) WHERE order_id IS NOT NULL;
+            CREATE INDEX refunds_by_order ON refunds(order_id);
+            CREATE INDEX refund_requests_by_order ON refund_requests(order_id);
+            CREATE INDEX disputes_by_order ON disputes(order_id);
+            """),
     ]
 }

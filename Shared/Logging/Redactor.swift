@@ -2,7 +2,7 @@
 ///
 /// Two layers: metadata whose key names a secret is replaced whole, and any string is scanned for the
 /// shapes of Stripe secret keys (`sk_...`, `rk_...`), webhook secrets (`whsec_...`) and client secrets
-/// (`pi_..._secret_...`, `seti_..._secret_...`, `cs_..._secret_...`) and order tokens (`otk_...`), which are
+/// (`pi_..._secret_...`, `seti_..._secret_...`, `cs_..._secret_...`) order tokens (`otk_...`) and console tokens (`adm_...`), which are
 /// replaced by `[redacted]`, as is the user-info of any URL (`smtp://user:password@host` becomes
 /// `smtp://[redacted]@host`).
 public enum Redactor {
@@ -108,6 +108,7 @@ public enum Redactor {
         if hasPrefix("sk_") || hasPrefix("rk_") { return token.count > 8 }
         if hasPrefix("whsec_") { return true }
         if hasPrefix("otk_") { return token.count > 8 }  // order tokens (Crypto.OrderToken)
+        if hasPrefix("adm_") { return token.count > 8 }  // operator console tokens (gateway admin-token)
         let marker = Array("_secret_".utf8)
         guard token.count >= marker.count else { return false }
         var start = token.startIndex

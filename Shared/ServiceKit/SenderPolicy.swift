@@ -23,6 +23,8 @@ public struct SenderPolicy: Sendable {
         ("payments.", ["gateway"]),
         ("orders.", ["gateway"]),
         ("catalog.", ["gateway"]),
+        // The operator console: the gateway asks on behalf of an operator it authenticated.
+        ("admin.", ["gateway"]),
     ]
 
     /// The service receiving.

@@ -35,19 +35,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "http_errors(*codes): HTTP error statuses the test expects the browser to see")
+
+
 @pytest.fixture(scope="session")
 def stack():
     # Short paths: Unix socket paths must fit in 108 bytes.
     folder = pathlib.Path(tempfile.mkdtemp(prefix="shop-browser-", dir="/tmp"))
-    gateway_port, emulator_port = free_port(), free_port()
+    gateway_port, emulator_port, admin_port = free_port(), free_port(), free_port()
     env = dict(os.environ)
     for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
-                 "STRIPE_JS_URL", "EMULATOR_WEBHOOK_URL", "EMULATOR_WEBHOOK_SECRET", "PUBLIC_BASE_URL"):
+                 "STRIPE_JS_URL", "EMULATOR_WEBHOOK_URL", "EMULATOR_WEBHOOK_SECRET", "PUBLIC_BASE_URL",
+                 "ADMIN_TOKENS_FILE", "ADMIN_BASE_URL"):
         env.pop(name, None)
     env.update({
         "SHOP_BUILD_CONFIG": os.environ.get("SHOP_BUILD_CONFIG", "debug"),
         "SHOP_SOCKET_DIR": str(folder / "s"), "SHOP_DATA_DIR": str(folder / "d"), "SHOP_LOG_DIR": str(folder / "l"),
-        "GATEWAY_PORT": str(gateway_port), "EMULATOR_PORT": str(emulator_port),
+        "GATEWAY_PORT": str(gateway_port), "EMULATOR_PORT": str(emulator_port), "ADMIN_PORT": str(admin_port),
         "SHOP_START_TIMEOUT": "60",
         # The bank debit stays `processing` long enough for the page to show it, then settles.
         "EMULATOR_ASYNC_SETTLE_MS": "4000",
@@ -76,7 +81,7 @@ def stack():
             process.kill()
             pytest.fail("scripts/run did not bring the stack up:\n" + "".join(output[-60:]))
     stack = Stack(gateway=f"http://127.0.0.1:{gateway_port}", emulator=f"http://127.0.0.1:{emulator_port}",
-                  data_dir=folder / "d", log_dir=folder / "l")
+                  data_dir=folder / "d", log_dir=folder / "l", admin=f"http://127.0.0.1:{admin_port}")
     yield stack
     process.send_signal(signal.SIGTERM)
     try:
@@ -113,9 +118,13 @@ def page(browser, stack, request):
     context.set_default_timeout(15_000)
     tab = context.new_page()
     errors: list[str] = []
+    # Declines (402) and validation errors (400) are answers the pages expect; a test can expect more
+    # with @pytest.mark.http_errors(401, ...).
+    marker = request.node.get_closest_marker("http_errors")
+    expected = {400, 402} | set(marker.args if marker else ())
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.on("console", lambda message: errors.append(message.text) if message.type == "error"
-           and "status of 402" not in message.text and "status of 400" not in message.text else None)
+           and not any(f"status of {code}" in message.text for code in expected) else None)
     yield tab
     context.close()
     assert not errors, f"script errors in {request.node.name}: {errors}"

@@ -20,6 +20,12 @@ class Stack:
     emulator: str
     data_dir: pathlib.Path
     log_dir: pathlib.Path
+    # The operator console; scripts/run made a write token for the run and kept it in data_dir/admin-token.
+    admin: str = ""
+
+    @property
+    def admin_token(self):
+        return (self.data_dir / "admin-token").read_text().strip()
 
     # -- HTTP --------------------------------------------------------------------------------------
 

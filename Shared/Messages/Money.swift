@@ -1,21 +1,22 @@
 /// Formats amounts in a currency's minor unit for people: `$4.00` (400 usd), `¥4.00` (400 cny),
 /// `¥400` (400 jpy), `BHD 1.234` (1234 bhd).
-enum Money {
+public enum Money {
     /// Currencies without a minor unit (ISO 4217 exponent 0; the list Stripe documents as zero-decimal).
-    static let zeroDecimal: Set<String> = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
+    public static let zeroDecimal: Set<String> = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
                                            "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
     /// Currencies with three decimals (ISO 4217 exponent 3).
-    static let threeDecimal: Set<String> = ["bhd", "iqd", "jod", "kwd", "lyd", "omr", "tnd"]
-    static let symbols: [String: String] = ["usd": "$", "cny": "¥", "jpy": "¥", "eur": "€", "gbp": "£", "krw": "₩",
+    public static let threeDecimal: Set<String> = ["bhd", "iqd", "jod", "kwd", "lyd", "omr", "tnd"]
+    public static let symbols: [String: String] = ["usd": "$", "cny": "¥", "jpy": "¥", "eur": "€", "gbp": "£", "krw": "₩",
                                             "inr": "₹", "cad": "CA$", "aud": "A$", "hkd": "HK$", "sgd": "S$", "chf": "CHF "]
 
     /// The number of decimals of `currency`.
-    static func exponent(_ currency: String) -> Int {
+    public static func exponent(_ currency: String) -> Int {
         let c = currency.lowercased()
         return zeroDecimal.contains(c) ? 0 : threeDecimal.contains(c) ? 3 : 2
     }
 
-    static func format(_ amount: Int, currency: String) -> String {
+    /// `amount` minor units of `currency`, for people.
+    public static func format(_ amount: Int, currency: String) -> String {
         let c = currency.lowercased()
         let e = exponent(c)
         let negative = amount < 0

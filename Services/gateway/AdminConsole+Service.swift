@@ -1,0 +1,80 @@
+import FoundationEssentials
+import HTTP
+import Logging
+import ServiceKit
+import Synchronization
+
+extension AdminConsole {
+    /// The console's listener, or nil (and a log line saying so) when `ADMIN_TOKENS_FILE` is unset. A
+    /// tokens file that cannot be read or parsed stops start-up: an operator who configured one expects
+    /// the console.
+    final class Listener: Sendable {
+        let server: HTTPServer
+        let console: AdminConsole
+        let boundPort: BoundPort
+        let logger: Logger
+
+        init(server: HTTPServer, console: AdminConsole, boundPort: BoundPort, logger: Logger) {
+            self.server = server; self.console = console; self.logger = logger
+            self.boundPort = boundPort
+        }
+
+        func start() throws {
+            try server.start()
+            boundPort.set(server.port)
+            logger.info("operator console ready", ["admin.url": console.baseURL() + "/admin/", "admin.port": String(server.port),
+                                                   "admin.operators": String(console.tokens.entries.count)])
+        }
+
+        func stop() { server.stop() }
+    }
+
+    static func build(_ config: AdminConfig, gateway: Gateway, logger: Logger) -> Listener? {
+        guard config.tokensFile != nil else {
+            logger.info("operator console off: ADMIN_TOKENS_FILE is not set (create a token with 'gateway admin-token NAME ROLE')")
+            return nil
+        }
+        let tokens = config.tokens
+        if tokens.entries.isEmpty { logger.warn("operator console: ADMIN_TOKENS_FILE has no tokens; nobody can log in") }
+        let boundPort = BoundPort(config.port)
+        let host = config.host
+        let base: @Sendable () -> String = {
+            if let url = config.baseURL { return url }
+            let shown = host == "0.0.0.0" || host == "localhost" || host.isEmpty ? "127.0.0.1" : host.contains(":") ? "[\(host)]" : host
+            return "http://\(shown):\(boundPort.value)"
+        }
+        let console = AdminConsole(gateway: gateway, tokens: tokens, sessions: AdminSessions(ttl: .seconds(config.sessionTTLSeconds)),
+                                   config: config, baseURL: base)
+        let router = console.router()
+        let server = HTTPServer(host: config.host, port: config.port, logger: logger) { request in
+            await gateway.handle(request, router: router)
+        }
+        return Listener(server: server, console: console, boundPort: boundPort, logger: logger)
+    }
+}
+
+extension GatewayService {
+    /// `gateway admin-token NAME ROLE`: a new console token. The line for `ADMIN_TOKENS_FILE` goes to stdout
+    /// (so `>> tokens` appends it); the token itself, shown this once and stored nowhere, to stderr.
+    static let adminTokenCommand = ServiceCommand(
+        name: "admin-token",
+        usage: "admin-token NAME read|write   create an operator console token: prints its ADMIN_TOKENS_FILE line (stdout) and the token (stderr, once)") { arguments, _ in
+        guard arguments.count == 2, AdminTokens.isName(arguments[0]), let role = AdminTokens.Role(rawValue: arguments[1]) else {
+            ServiceMain.printError("usage: gateway admin-token NAME read|write   (NAME: 1 to 64 of A-Z a-z 0-9 . _ -)")
+            return 64
+        }
+        let (token, line) = AdminTokens.create(name: arguments[0], role: role)
+        print(line)
+        // Not through printError: it scrubs console tokens, as every log line does.
+        Logger.stderrSink(Array("token for \(arguments[0]) (\(role.rawValue)), shown once: \(token)\n".utf8))
+        return 0
+    }
+}
+
+/// The port a listener bound (known only once it listens, with port 0).
+final class BoundPort: Sendable {
+    private let port: Mutex<Int>
+    init(_ port: Int) { self.port = Mutex(port) }
+    var value: Int { port.withLock { $0 } }
+    func set(_ value: Int) { port.withLock { $0 = value } }
+}
