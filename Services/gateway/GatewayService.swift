@@ -36,8 +36,7 @@ enum GatewayService {
         }
     }
 
-    static func build(_ context: ServiceContext) throws -> ServiceParts {
-        let config = try GatewayConfig.read()
+    static func build(config: GatewayConfig, context: ServiceContext) throws -> ServiceParts {
         let metrics = Metrics()
         let boundPort = Mutex(config.port)
         var configured = Gateway(upstream: SocketUpstream(context: context, metrics: metrics), metrics: metrics,
@@ -50,15 +49,28 @@ enum GatewayService {
         let server = HTTPServer(host: config.host, port: config.port, logger: context.logger) { request in
             await gateway.handle(request, router: router)
         }
-        return ServiceParts(
-            start: {
-                try server.start()
-                let port = server.port
-                boundPort.withLock { $0 = port }
-                context.logger.info("gateway ready", ["http.public_base_url": gateway.baseURL(),
-                                                      "stripe.js_url": config.stripeJSURL])
-            },
-            stop: { server.stop() })
+        let listener = HTTPListener(server: server) { port in
+            boundPort.withLock { $0 = port }
+            context.logger.info("gateway ready", ["http.public_base_url": gateway.baseURL(), "stripe.js_url": config.stripeJSURL])
+        }
+        return ServiceParts(services: [listener])
+    }
+
+    /// The public HTTP server as a piece of the service: bound before the socket opens (so a gateway
+    /// that answers `health` takes HTTP requests); when cancelled it drains its requests and stops.
+    struct HTTPListener: Service {
+        let server: HTTPServer
+        let bound: @Sendable (Int) -> Void
+
+        func prepare() throws {
+            try server.start()
+            bound(server.port)
+        }
+
+        func run() async {
+            await untilCancelled()
+            await server.stop()
+        }
     }
 }
 
