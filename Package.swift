@@ -85,6 +85,7 @@ let package = Package(
         // Test support: a service built and served in the test's process on a temporary directory.
         .target(name: "ServiceTesting", dependencies: ["ServiceKit", "Transport", "Logging"], path: "Tests/Support/ServiceTesting",
                 swiftSettings: strict),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Logging"], path: "Tests/ServiceKitTests", swiftSettings: strict),
         .testTarget(name: "GatewayTests", dependencies: ["gateway", "ServiceTesting"], path: "Tests/GatewayTests", swiftSettings: strict),
         .testTarget(name: "PaymentsTests", dependencies: ["payments", "ServiceTesting"], path: "Tests/PaymentsTests", swiftSettings: strict),
         .testTarget(name: "FulfillmentTests", dependencies: ["fulfillment", "ServiceTesting"], path: "Tests/FulfillmentTests", swiftSettings: strict),
