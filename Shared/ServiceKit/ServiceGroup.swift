@@ -48,7 +48,8 @@ public final class ServiceGroup: Sendable {
         }
     }
 
-    /// Returns when the calling task is cancelled or a piece failed (then throws its error). Does not stop.
+    /// Returns when the calling task is cancelled, a piece failed (then throws its error) or ``stop()`` was
+    /// called. Does not stop.
     public func wait() async throws {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -67,11 +68,12 @@ public final class ServiceGroup: Sendable {
 
     /// Cancels the pieces in reverse order, waiting for each to finish (until ``stopDeadline``).
     public func stop() async {
-        let tasks = state.withLock { s in
+        let (tasks, waiter) = state.withLock { s in
             s.stopping = true
-            defer { s.tasks = [] }
-            return s.tasks
+            defer { (s.tasks, s.failed) = ([], nil) }
+            return (s.tasks, s.failed)
         }
+        waiter?.resume()
         let deadline = ContinuousClock.now + Self.stopDeadline
         for task in tasks.reversed() {
             task.cancel()

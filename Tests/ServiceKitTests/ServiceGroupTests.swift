@@ -86,3 +86,15 @@ struct ServiceGroupTests {
         #expect(rounds.withLock { $0 } == 3)
     }
 }
+
+@Suite("ServiceGroup stop")
+struct ServiceGroupStopTests {
+    @Test("stop() ends a wait() in progress")
+    func stopEndsWait() async throws {
+        let group = ServiceGroup([Recorder(name: "a", journal: Journal())], logger: Logger(service: "test", level: .error))
+        try await group.start()
+        let waiting = Task { try await group.wait() }
+        await group.stop()
+        try await waiting.value
+    }
+}
