@@ -84,8 +84,16 @@ let package = Package(
                     exclude: ["Scripts"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], path: "Tests/StorageTests", swiftSettings: strict),
-        // Unit tests of code inside executables (the notifier's mail headers, the stand-in's form decoder).
-        .testTarget(name: "NotifierTests", dependencies: ["notifier"], path: "Tests/NotifierTests", swiftSettings: strict),
+        // Unit tests of code inside executables: each service's logic called in-process (`@testable import`),
+        // and the service built and served in-process on a temporary directory; the stand-in's form decoder.
+        // Test support: a service built and served in the test's process on a temporary directory.
+        .target(name: "ServiceTesting", dependencies: ["ServiceKit", "Transport", "Logging"], path: "Tests/Support/ServiceTesting",
+                swiftSettings: strict),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Logging"], path: "Tests/ServiceKitTests", swiftSettings: strict),
+        .testTarget(name: "GatewayTests", dependencies: ["gateway", "ServiceTesting"], path: "Tests/GatewayTests", swiftSettings: strict),
+        .testTarget(name: "PaymentsTests", dependencies: ["payments", "ServiceTesting"], path: "Tests/PaymentsTests", swiftSettings: strict),
+        .testTarget(name: "FulfillmentTests", dependencies: ["fulfillment", "ServiceTesting"], path: "Tests/FulfillmentTests", swiftSettings: strict),
+        .testTarget(name: "NotifierTests", dependencies: ["notifier", "ServiceTesting"], path: "Tests/NotifierTests", swiftSettings: strict),
         .testTarget(name: "StripeEmulatorTests", dependencies: ["stripe-emulator"], path: "Tests/StripeEmulatorTests",
                     swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],

@@ -1,7 +1,5 @@
 import Crypto
-@preconcurrency import Dispatch
 import Logging
-import Synchronization
 import Events
 import Messages
 import ServiceKit
@@ -22,8 +20,7 @@ enum FulfillmentService {
         commands: [.events, FulfillmentCommands.catalog, FulfillmentCommands.orders],
         retention: [.deliveredOutbox, .inbox])
 
-    static func build(_ context: ServiceContext) throws -> ServiceParts {
-        let config = try FulfillmentConfig.read()
+    static func build(config: FulfillmentConfig, context: ServiceContext) throws -> ServiceParts {
         let db = context.database!
         let logger = context.logger
         let (inserted, updated, deactivated) = try db.writeSync { c in try config.catalog.seed(c, now: Envelope.now()) }
@@ -85,20 +82,18 @@ enum FulfillmentService {
             try await cancellation.cancel(body, traceID: request.traceID)
         }
         FulfillmentAdmin(database: db).register(&router, context: context)
-        let sweeper = ExpirySweeper(cancellation: cancellation, interval: .milliseconds(config.sweepIntervalMs), logger: logger)
+        // Unpaid orders past their deadline, each expired only after payments made its payment unpayable
+        // at Stripe (``Cancellation``).
+        let sweeper = PeriodicTask.draining("expiry", every: .milliseconds(config.sweepIntervalMs)) {
+            let n = await cancellation.sweep()
+            guard n > 0 else { return .wait }
+            logger.info("expired unpaid orders", ["orders": String(n)])
+            return n >= 100 ? .again : .wait  // a full sweep: more may be due
+        }
         let lateRefunds = LateRefunds(database: db, payments: paymentsClient, logger: logger)
-        let base = context.publishingParts(outbox, router: router)
-        return ServiceParts(router: base.router, checks: base.checks,
-                            start: {
-                                try base.start()
-                                sweeper.start()
-                                lateRefunds.start()
-                            },
-                            stop: {
-                                lateRefunds.stop()
-                                sweeper.stop()
-                                base.stop()
-                            })
+        var parts = context.publishingParts(outbox, router: router)
+        parts.services += [sweeper, PeriodicTask("late refunds", every: LateRefunds.retryInterval) { _ = await lateRefunds.runOnce() }]
+        return parts
     }
 
     /// An empty request body.
@@ -152,45 +147,5 @@ struct Handlers: Sendable {
                             reason: "order_token_invalid")
         }
         return order
-    }
-}
-
-/// Periodically expires unpaid orders past their deadline (`ORDER_SWEEP_INTERVAL_MS`), each only after
-/// payments made its payment unpayable at Stripe (``Cancellation``).
-final class ExpirySweeper: Sendable {
-    private let cancellation: Cancellation
-    private let interval: Duration
-    private let logger: Logger
-    private let task = Mutex<Task<Void, Never>?>(nil)
-
-    init(cancellation: Cancellation, interval: Duration, logger: Logger) {
-        self.cancellation = cancellation
-        self.interval = interval
-        self.logger = logger
-    }
-
-    func start() {
-        let t = Task { [self] in
-            while !Task.isCancelled {
-                let n = await cancellation.sweep()
-                if n > 0 {
-                    logger.info("expired unpaid orders", ["orders": String(n)])
-                    if n >= 100 { continue }  // more may be due: go again at once
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
-        task.withLock { $0 = t }
-    }
-
-    func stop() {
-        guard let t = task.withLock({ t in defer { t = nil }; return t }) else { return }
-        t.cancel()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            await t.value
-            done.signal()
-        }
-        done.wait()
     }
 }

@@ -1,9 +1,7 @@
-@preconcurrency import Dispatch
 import Foundation
 import Logging
 import Messages
 import Storage
-import Synchronization
 import Transport
 import Wire
 
@@ -11,12 +9,11 @@ import Wire
 /// asks payments (`payments.refund`, reason `requested_by_customer`, request id `late:<order id>`, so a
 /// repeat never refunds twice) for every order marked `late_refund_state = 'due'`, until payments takes
 /// the request. The refund then reaches the order through the refund books like any other
-/// (`refunded`, `order.refunded`).
+/// (`refunded`, `order.refunded`). Run as a ``PeriodicTask`` every ``retryInterval``.
 final class LateRefunds: Sendable {
     private let database: Database
     private let payments: MessageClient
     private let logger: Logger
-    private let task = Mutex<Task<Void, Never>?>(nil)
     /// How long to wait between rounds when payments could not be asked.
     static let retryInterval: Duration = .seconds(2)
 
@@ -57,26 +54,5 @@ final class LateRefunds: Sendable {
             }
         }
         return taken
-    }
-
-    func start() {
-        let t = Task { [self] in
-            while !Task.isCancelled {
-                _ = await runOnce()
-                try? await Task.sleep(for: Self.retryInterval)
-            }
-        }
-        task.withLock { $0 = t }
-    }
-
-    func stop() {
-        guard let t = task.withLock({ t in defer { t = nil }; return t }) else { return }
-        t.cancel()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            await t.value
-            done.signal()
-        }
-        done.wait()
     }
 }

@@ -1,3 +1,3 @@
 import ServiceKit
 
-ServiceMain.run(FulfillmentService.spec, build: FulfillmentService.build)
+ServiceMain.run(FulfillmentService.spec, config: { _ in try FulfillmentConfig.read() }, build: FulfillmentService.build)

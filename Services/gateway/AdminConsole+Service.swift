@@ -8,7 +8,7 @@ extension AdminConsole {
     /// The console's listener, or nil (and a log line saying so) when `ADMIN_TOKENS_FILE` is unset. A
     /// tokens file that cannot be read or parsed stops start-up: an operator who configured one expects
     /// the console.
-    final class Listener: Sendable {
+    final class Listener: Service {
         let server: HTTPServer
         let console: AdminConsole
         let boundPort: BoundPort
@@ -19,14 +19,19 @@ extension AdminConsole {
             self.boundPort = boundPort
         }
 
-        func start() throws {
+        /// Binds the console's port before the service's socket opens, as the public listener does.
+        func prepare() throws {
             try server.start()
             boundPort.set(server.port)
             logger.info("operator console ready", ["admin.url": console.baseURL() + "/admin/", "admin.port": String(server.port),
                                                    "admin.operators": String(console.tokens.entries.count)])
         }
 
-        func stop() { server.stop() }
+        /// Until cancelled; then drains the console's requests and stops.
+        func run() async {
+            await untilCancelled()
+            await server.stop()
+        }
     }
 
     static func build(_ config: AdminConfig, gateway: Gateway, logger: Logger) -> Listener? {

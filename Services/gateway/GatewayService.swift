@@ -40,8 +40,7 @@ enum GatewayService {
         }
     }
 
-    static func build(_ context: ServiceContext) throws -> ServiceParts {
-        let config = try GatewayConfig.read()
+    static func build(config: GatewayConfig, context: ServiceContext) throws -> ServiceParts {
         let metrics = Metrics()
         let boundPort = Mutex(config.port)
         var configured = Gateway(upstream: SocketUpstream(context: context, metrics: metrics), metrics: metrics,
@@ -54,20 +53,30 @@ enum GatewayService {
         let server = HTTPServer(host: config.host, port: config.port, logger: context.logger) { request in
             await gateway.handle(request, router: router)
         }
+        let listener = HTTPListener(server: server) { port in
+            boundPort.withLock { $0 = port }
+            context.logger.info("gateway ready", ["http.public_base_url": gateway.baseURL(), "stripe.js_url": config.stripeJSURL])
+        }
+        // The console's listener after the public one: stopped first, while the shop still answers.
         let console = AdminConsole.build(config.admin, gateway: gateway, logger: context.logger)
-        return ServiceParts(
-            start: {
-                try server.start()
-                let port = server.port
-                boundPort.withLock { $0 = port }
-                context.logger.info("gateway ready", ["http.public_base_url": gateway.baseURL(),
-                                                      "stripe.js_url": config.stripeJSURL])
-                try console?.start()
-            },
-            stop: {
-                console?.stop()
-                server.stop()
-            })
+        return ServiceParts(services: [listener] + (console.map { [$0] } ?? []))
+    }
+
+    /// The public HTTP server as a piece of the service: bound before the socket opens (so a gateway
+    /// that answers `health` takes HTTP requests); when cancelled it drains its requests and stops.
+    struct HTTPListener: Service {
+        let server: HTTPServer
+        let bound: @Sendable (Int) -> Void
+
+        func prepare() throws {
+            try server.start()
+            bound(server.port)
+        }
+
+        func run() async {
+            await untilCancelled()
+            await server.stop()
+        }
     }
 }
 

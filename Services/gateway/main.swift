@@ -1,3 +1,3 @@
 import ServiceKit
 
-ServiceMain.run(GatewayService.spec, build: GatewayService.build)
+ServiceMain.run(GatewayService.spec, config: { _ in try GatewayConfig.read() }, build: GatewayService.build)

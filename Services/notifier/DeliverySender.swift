@@ -7,7 +7,6 @@ import FoundationEssentials
 import Logging
 import ServiceKit
 import Storage
-import Synchronization
 import Wire
 
 /// Performs pending deliveries outside the inbox's transaction, so an event is acked as soon as its
@@ -22,7 +21,7 @@ import Wire
 ///
 /// Outcomes: delivered; transient failure -> retried after `min(base·2^(n−1), max)` jittered, until
 /// `NOTIFIER_MAX_ATTEMPTS`; permanent failure -> `failed_permanent`, listed by `notifier failures`.
-final class DeliverySender: Sendable {
+final class DeliverySender: DeliveryRounds, Service {
     /// One attempt's result.
     enum Outcome: Sendable {
         case delivered
@@ -43,11 +42,11 @@ final class DeliverySender: Sendable {
     private let database: Database
     private let config: NotifierConfig
     private let logger: Logger
-    private let waker: Waker
+    /// Notified by the inbox after new deliveries were recorded.
+    let waker: Waker
     private let smtp: SMTPClient?
     private let mailDirectory: MailDirectory?
     private let http: HTTPClient
-    private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(database: Database, config: NotifierConfig, waker: Waker, logger: Logger) {
         self.database = database
@@ -59,68 +58,31 @@ final class DeliverySender: Sendable {
         http = HTTPClient(timeouts: ClientTimeouts(connect: min(config.webhookTimeout, .seconds(10)), total: config.webhookTimeout))
     }
 
-    func start() {
-        let t = Task { [self] in await run() }
-        task.withLock { $0 = t }
+    /// Sends until cancelled; the attempts in flight are recorded first.
+    func run() async {
+        await runRounds()
     }
 
-    /// Stops after the attempts in flight are recorded.
-    func stop() {
-        guard let t = task.withLock({ t in defer { t = nil }; return t }) else { return }
-        t.cancel()
-        waker.notify()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            await t.value
-            done.signal()
+    // The sender loop (``DeliveryRounds``): written `.eml` batches are recorded while the next batch is read
+    // and written; network deliveries are recorded by their workers before ``attempt(_:)`` returns.
+    var batchSize: Int { 256 }
+    var idlePoll: Duration { .seconds(1) }
+
+    func key(of delivery: Due) -> Key { Key(delivery) }
+
+    func due(now: Int64, limit: Int) async -> [Due]? {
+        do {
+            return try await database.read { c in try Self.due(c, now: now, limit: limit) }
+        } catch {
+            logger.error("cannot read deliveries", ["error": "\(error)"])
+            return nil
         }
-        done.wait()
     }
 
-    /// The sender loop. Written `.eml` batches are recorded while the next batch is read and written (the
-    /// commit, an fsync, no longer stalls the files); deliveries whose outcome is not committed yet are left
-    /// out of the next read, so none is attempted twice.
-    private func run() async {
-        var seen = waker.current
-        // The `.eml` batch being recorded, and the keys (event id, channel) it covers.
-        var recording: (task: Task<Void, Never>, keys: Set<Key>)?
-        func finishRecording() async {
-            guard let r = recording else { return }
-            await r.task.value
-            recording = nil
-        }
-        while !Task.isCancelled {
-            let now = Envelope.now()
-            let inFlight = recording?.keys ?? []
-            var batch: [Due]
-            do {
-                batch = try await database.read { c in try Self.due(c, now: now, limit: 256 + inFlight.count) }
-            } catch {
-                logger.error("cannot read deliveries", ["error": "\(error)"])
-                await finishRecording()
-                await waker.wait(upTo: .seconds(1), seen: &seen)
-                continue
-            }
-            if !inFlight.isEmpty { batch = Array(batch.lazy.filter { !inFlight.contains(Key($0)) }.prefix(256)) }
-            if batch.isEmpty {
-                if recording != nil {
-                    await finishRecording()
-                    continue
-                }
-                let next = (try? await database.read { c in
-                    try c.queryOne("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'")?.int("t")
-                }) ?? nil
-                let wait = next.map { Duration.milliseconds(max(1, min($0 - Envelope.now(), 1_000))) } ?? .seconds(1)
-                await waker.wait(upTo: wait, seen: &seen)
-                continue
-            }
-            let written = await perform(batch)
-            await finishRecording()
-            if !written.isEmpty {
-                recording = (Task { [self] in await record(written) }, Set(written.map { Key($0.0) }))
-            }
-        }
-        await finishRecording()
+    func nextDue() async -> Int64? {
+        (try? await database.read { c in
+            try c.queryOne("SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'")?.int("t")
+        }) ?? nil
     }
 
     /// A delivery's primary key.
@@ -134,8 +96,8 @@ final class DeliverySender: Sendable {
     }
 
     /// Attempts every delivery of `batch`. Network deliveries are recorded one by one as they complete; the
-    /// outcomes of the `.eml` files are returned for the caller to record.
-    private func perform(_ batch: [Due]) async -> [(Due, Outcome)] {
+    /// outcomes of the `.eml` files are returned for the loop to record.
+    func attempt(_ batch: [Due]) async -> [(Due, Outcome)] {
         let toDirectory = mailDirectory != nil
         let files = batch.filter { toDirectory && $0.channel == "email" }
         let network = batch.filter { !(toDirectory && $0.channel == "email") }
@@ -238,7 +200,7 @@ final class DeliverySender: Sendable {
 
     /// Records outcomes in one write transaction (it shares a group commit with other writes queued at the
     /// same time), then logs them.
-    private func record(_ outcomes: [(Due, Outcome)]) async {
+    func record(_ outcomes: [(Due, Outcome)]) async {
         if outcomes.isEmpty { return }
         let config = self.config
         do {

@@ -14,8 +14,8 @@ import Transport
 ///
 /// A batch: each message is written to `.<name>.tmp` in the same directory, writeback of all of them is
 /// started, they are `fdatasync`ed (from several threads: each ends in a disk cache flush, and flushes
-/// requested together are merged; under the orders benchmark syncing a batch of 130–256 went from
-/// 130–430 ms to 6–30 ms), each is renamed to `<name>.eml`, and the directory is `fsync`ed once.
+/// requested together are merged, which makes a batch's syncs far cheaper than one after another; the
+/// figures are in docs/BENCHMARKS.md), each is renamed to `<name>.eml`, and the directory is `fsync`ed once.
 /// ``deliver(_:)`` returns only then, and the caller records the batch delivered in one commit afterwards.
 /// So:
 /// - a file under its final name is always complete (it only gets there by rename, after its data is on disk);

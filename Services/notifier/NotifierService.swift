@@ -17,15 +17,17 @@ enum NotifierService {
         commands: [NotifierCommands.failures, NotifierCommands.deliveries, NotifierCommands.retry],
         retention: [.inbox])
 
-    static func build(_ context: ServiceContext) throws -> ServiceParts {
-        let config = try NotifierConfig.read(dataDirectory: context.config.dataDirectory)
+    /// The notifier's own settings, from the environment.
+    static func readConfig(_ common: CommonConfig) throws -> NotifierConfig {
+        try NotifierConfig.read(dataDirectory: common.dataDirectory)
+    }
+
+    static func build(config: NotifierConfig, context: ServiceContext) throws -> ServiceParts {
         let db = context.database!
         let logger = context.logger
-        // The inbox wakes its consumer's outbox after each commit. notifier publishes nothing, so this
-        // outbox is never written to: it only lends its waker, which wakes the sender right after new
-        // deliveries are recorded instead of at its next poll.
-        let wakeOnly = Outbox(publisher: "notifier")
-        let inbox = Inbox(database: db, outbox: wakeOnly)
+        // The inbox wakes the sender right after new deliveries are recorded, instead of at its next poll.
+        let deliveriesRecorded = Waker()
+        let inbox = Inbox(database: db, waking: deliveriesRecorded)
         var router = Router()
         for type in Subscriptions.table.consumed(by: "notifier") {
             inbox.consume(type, into: &router) { c, event in
@@ -37,7 +39,7 @@ enum NotifierService {
             }
         }
         NotifierAdmin(database: db).register(&router)
-        let sender = DeliverySender(database: db, config: config, waker: wakeOnly.waker, logger: logger)
+        let sender = DeliverySender(database: db, config: config, waker: deliveriesRecorded, logger: logger)
         // The URL only without its user-info (a password may be in it).
         let (transport, startTLS): (String, String) = switch config.mail {
         case .smtp(let smtp): (SMTPURL(smtp.url)?.redacted ?? "smtp", smtp.startTLS == .require ? "require" : "off")
@@ -45,6 +47,6 @@ enum NotifierService {
         }
         logger.info("notifier configured", ["mail": transport, "smtp.starttls": startTLS,
                                             "merchant_webhook": config.webhookURL == nil ? "off" : "on"])
-        return ServiceParts(router: router, start: { sender.start() }, stop: { sender.stop() })
+        return ServiceParts(router: router, services: [sender])
     }
 }

@@ -1,3 +1,3 @@
 import ServiceKit
 
-ServiceMain.run(NotifierService.spec, build: NotifierService.build)
+ServiceMain.run(NotifierService.spec, config: NotifierService.readConfig, build: NotifierService.build)

@@ -1,4 +1,3 @@
-import Synchronization
 @preconcurrency import Dispatch
 import Events
 import Foundation
@@ -23,8 +22,7 @@ enum PaymentsService {
         commands: [.events, catchUpCommand, refundCommand],
         retention: [.deliveredOutbox, PaymentsSchema.webhookBodies])
 
-    static func build(_ context: ServiceContext) throws -> ServiceParts {
-        let config = try PaymentsConfig.read()
+    static func build(config: PaymentsConfig, context: ServiceContext) throws -> ServiceParts {
         let logger = context.logger
         let database = context.database!
         let outbox = Outbox(publisher: "payments")
@@ -73,24 +71,16 @@ enum PaymentsService {
             config.webhookSecrets.isEmpty ? "STRIPE_WEBHOOK_SECRET is not set: webhooks are refused with 503" : nil
         }
         var parts = context.publishingParts(outbox, router: router, checks: [stripeCheck, webhookCheck])
-        do {
-            // The refund sync loop runs until stopped (it resumes requests a crash left open first).
-            let booksTask = PeriodicTask(every: .seconds(1)) { await books.run() }
-            let disputesTask = PeriodicTask(every: .seconds(1)) { await disputes.run() }
-            let (start, stop) = (parts.start, parts.stop)
-            parts.start = { try start(); booksTask.start(); disputesTask.start() }
-            parts.stop = { booksTask.stop(); disputesTask.stop(); stop() }
-        }
+        // The books' sync loops run until stopped (the refund loop first resumes requests a crash left open).
+        parts.services += [PeriodicTask("refund books", every: .seconds(1)) { await books.run() },
+                           PeriodicTask("dispute books", every: .seconds(1)) { await disputes.run() }]
         if let stripe, config.catchUpIntervalSeconds > 0 {
             let catchUp = CatchUp(stripe: stripe, intake: intake, database: database, logger: logger)
-            let task = PeriodicTask(every: .seconds(config.catchUpIntervalSeconds)) {
+            parts.services.append(PeriodicTask("catch-up", every: .seconds(config.catchUpIntervalSeconds)) {
                 do throws(WireError) { _ = try await catchUp.run(windowSeconds: config.catchUpWindowSeconds) } catch {
                     logger.warn("periodic catch-up failed", ["error": error.description])
                 }
-            }
-            let (start, stop) = (parts.start, parts.stop)
-            parts.start = { try start(); task.start() }
-            parts.stop = { task.stop(); stop() }
+            })
         }
         logger.info("payments configured", ["stripe.mode": config.mode, "stripe.api_base": config.apiBase,
                                             "stripe.api_version": config.apiVersion.name,
@@ -162,23 +152,4 @@ final class BlockingResult<T: Sendable>: @unchecked Sendable {
         done.wait()
         return value!
     }
-}
-
-/// Runs `body` every `interval` until stopped.
-final class PeriodicTask: Sendable {
-    private let interval: Duration
-    private let body: @Sendable () async -> Void
-    private let task = Mutex<Task<Void, Never>?>(nil)
-
-    init(every interval: Duration, _ body: @escaping @Sendable () async -> Void) {
-        self.interval = interval
-        self.body = body
-    }
-
-    func start() {
-        let (interval, body) = (self.interval, self.body)
-        task.withLock { $0 = Task { while !Task.isCancelled { await body(); try? await Task.sleep(for: interval) } } }
-    }
-
-    func stop() { task.withLock { $0?.cancel() } }
 }

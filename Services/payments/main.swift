@@ -1,3 +1,3 @@
 import ServiceKit
 
-ServiceMain.run(PaymentsService.spec, build: PaymentsService.build)
+ServiceMain.run(PaymentsService.spec, config: { _ in try PaymentsConfig.read() }, build: PaymentsService.build)

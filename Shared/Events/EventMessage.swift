@@ -20,7 +20,7 @@ public struct EventHeader: Decodable, Sendable, Equatable {
     }
 
     /// Builds the full payload around `data`.
-    static func payload(eventID: String, publisher: String, key: String, occurredAt: Int64, data: RawJSON) -> [UInt8] {
+    public static func payload(eventID: String, publisher: String, key: String, occurredAt: Int64, data: RawJSON) -> [UInt8] {
         var w = JSONWriter(reservingCapacity: 128 + data.bytes.count)
         w.beginObject()
         w.field("event_id", eventID)

@@ -9,12 +9,17 @@ import Wire
 /// effects being applied again (two concurrent deliveries are serialized by the database's writer).
 public struct Inbox: Sendable {
     public let database: Database
-    /// The consumer's own outbox, woken after a handler published follow-up events.
-    public let outbox: Outbox?
+    /// Notified after each commit that applied an event: the consumer's own outbox (for the follow-up
+    /// events its handler published) or whatever else acts on what the handler recorded.
+    public let waker: Waker?
 
     public init(database: Database, outbox: Outbox? = nil) {
+        self.init(database: database, waking: outbox?.waker)
+    }
+
+    public init(database: Database, waking waker: Waker?) {
         self.database = database
-        self.outbox = outbox
+        self.waker = waker
     }
 
     /// What the ack carries.
@@ -36,7 +41,7 @@ public struct Inbox: Sendable {
     public func consume(_ type: String, into router: inout Router,
                         _ handler: @escaping @Sendable (Connection, ConsumedEvent) throws -> Void) {
         let database = self.database
-        let outbox = self.outbox
+        let waker = self.waker
         // Deferred: the ack goes out from the database writer's thread as soon as the commit returns.
         router.register(type, .deferred { request, responder in
             let event: ConsumedEvent
@@ -59,7 +64,7 @@ public struct Inbox: Sendable {
             }, then: { result in
                 responder.answer {
                     let applied = try result.get()
-                    if applied { outbox?.wake() }
+                    if applied { waker?.notify() }
                     return try RawJSON(encoding: Ack(status: applied ? .applied : .duplicate))
                 }
             })

@@ -1,16 +1,15 @@
 import Core
 import Logging
 import Storage
-import Synchronization
 import Transport
 import Wire
 
 /// Sends outbox deliveries to subscribers and records their fate.
 ///
-/// One loop per subscriber, so a subscriber that is down never delays another. Each round takes the due
-/// deliveries in publication order, at most one per key (so events about one order arrive in order),
-/// sends them as one batch on the subscriber's connection, and records every outcome in one transaction
-/// (committed while the next round is sent):
+/// One loop per subscriber (``DeliveryRounds``), so a subscriber that is down never delays another. Each
+/// round takes the due deliveries in publication order, at most one per key (so events about one order
+/// arrive in order), sends them as one batch on the subscriber's connection, and records every outcome in
+/// one transaction (committed while the next round is sent):
 /// acked -> `delivered`; nacked or timed out -> retried with capped exponential backoff and jitter, then
 /// `dead` after ``Options/maxAttempts`` or ``Options/maxAge``; subscriber unreachable -> left pending
 /// (no attempt counted) while the loop backs off.
@@ -40,7 +39,6 @@ public final class Relay: Sendable {
     private let database: Database
     private let clients: @Sendable (String) -> MessageClient
     private let logger: Logger
-    private let tasks = Mutex<[Task<Void, Never>]>([])
 
     public init(outbox: Outbox, database: Database, options: Options = Options(), logger: Logger,
                 clients: @escaping @Sendable (String) -> MessageClient) {
@@ -51,24 +49,15 @@ public final class Relay: Sendable {
         self.clients = clients
     }
 
-    /// Starts one loop per subscriber of this publisher.
-    public func start() {
-        let subscribers = outbox.subscriptions.subscribers(of: outbox.publisher)
-        let started = subscribers.map { subscriber in
-            Task { [self] in await run(subscriber: subscriber) }
+    /// Runs one loop per subscriber of this publisher until cancelled; each loop finishes recording the
+    /// round in flight.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for subscriber in outbox.subscriptions.subscribers(of: outbox.publisher) {
+                let rounds = SubscriberRounds(relay: self, subscriber: subscriber, client: clients(subscriber))
+                group.addTask { await rounds.runRounds() }
+            }
         }
-        tasks.withLock { $0 = started }
-    }
-
-    /// Stops the loops; an in-flight round finishes recording what it learned.
-    public func stop() async {
-        let running = tasks.withLock { t in
-            defer { t = [] }
-            return t
-        }
-        for t in running { t.cancel() }
-        outbox.waker.notify()
-        for t in running { await t.value }
     }
 
     struct Delivery: Sendable {
@@ -87,71 +76,54 @@ public final class Relay: Sendable {
         case unreachable(String)
     }
 
-    /// One subscriber's loop. Rounds overlap by one: round k+1 is read and sent while the outcomes of round k
-    /// are being committed (the commit, an fsync, no longer stalls the subscriber). Deliveries of a round
-    /// whose outcomes are not committed yet are excluded from the next read, so none is sent twice; a later
-    /// event of the same key is still held back by the due query until the earlier one is recorded delivered.
-    private func run(subscriber: String) async {
-        let client = clients(subscriber)
-        var unreachableBackoff: Duration = .zero
-        var seen = outbox.waker.current
-        // The round being recorded, and the sequence numbers it covers.
-        var recording: (task: Task<Void, Never>, seqs: Set<Int64>)?
-        func finishRecording() async {
-            guard let r = recording else { return }
-            await r.task.value
-            recording = nil
-        }
-        while !Task.isCancelled {
-            let now = Envelope.now()
-            let inFlight = recording?.seqs ?? []
-            var batch: [Delivery]
+    /// One subscriber's loop (``DeliveryRounds``): a round is one batch on the subscriber's connection.
+    /// A later event of the same key is held back by the due query until the earlier one is recorded
+    /// delivered.
+    struct SubscriberRounds: DeliveryRounds {
+        let relay: Relay
+        let subscriber: String
+        let client: MessageClient
+
+        var waker: Waker { relay.outbox.waker }
+        var batchSize: Int { relay.options.batchSize }
+        var idlePoll: Duration { relay.options.idlePoll }
+
+        func key(of delivery: Delivery) -> Int64 { delivery.seq }
+
+        func due(now: Int64, limit: Int) async -> [Delivery]? {
             do {
-                batch = try await database.read { [options] c in
-                    try Self.due(c, subscriber: subscriber, now: now, limit: options.batchSize + inFlight.count)
-                }
+                return try await relay.database.read { [subscriber] c in try Relay.due(c, subscriber: subscriber, now: now, limit: limit) }
             } catch {
-                logger.error("relay cannot read the outbox", ["subscriber": subscriber, "error": "\(error)"])
-                await finishRecording()
-                await outbox.waker.wait(upTo: options.idlePoll, seen: &seen)
-                continue
-            }
-            if !inFlight.isEmpty { batch = Array(batch.lazy.filter { !inFlight.contains($0.seq) }.prefix(options.batchSize)) }
-            if batch.isEmpty {
-                if recording != nil {
-                    // Its commit may make later events of the same keys due: look again right after it.
-                    await finishRecording()
-                    continue
-                }
-                let next = (try? await database.read { c in try Self.nextDue(c, subscriber: subscriber) }) ?? nil
-                let wait = next.map { Duration.milliseconds(max(1, min($0 - Envelope.now(), 1_000))) } ?? options.idlePoll
-                await outbox.waker.wait(upTo: min(wait, options.idlePoll), seen: &seen)
-                continue
-            }
-            let outcomes = await send(batch, to: client)
-            await finishRecording()
-            let task = Task { [self] in
-                do {
-                    try await record(outcomes, subscriber: subscriber)
-                } catch {
-                    logger.error("relay cannot record outcomes; they will be redelivered", ["subscriber": subscriber, "error": "\(error)"])
-                }
-            }
-            recording = (task, Set(batch.map(\.seq)))
-            if outcomes.contains(where: { if case .unreachable = $0.1 { true } else { false } }) {
-                unreachableBackoff = unreachableBackoff == .zero ? .milliseconds(50) : min(unreachableBackoff * 2, .seconds(2))
-                try? await Task.sleep(for: unreachableBackoff * Double.random(in: 0.5...1.0))
-            } else {
-                unreachableBackoff = .zero
+                relay.logger.error("relay cannot read the outbox", ["subscriber": subscriber, "error": "\(error)"])
+                return nil
             }
         }
-        await finishRecording()
+
+        func nextDue() async -> Int64? {
+            (try? await relay.database.read { [subscriber] c in try Relay.nextDue(c, subscriber: subscriber) }) ?? nil
+        }
+
+        func attempt(_ batch: [Delivery]) async -> [(Delivery, Outcome)] {
+            await relay.send(batch, to: client)
+        }
+
+        func record(_ outcomes: [(Delivery, Outcome)]) async {
+            do {
+                try await relay.record(outcomes, subscriber: subscriber)
+            } catch {
+                relay.logger.error("relay cannot record outcomes; they will be redelivered", ["subscriber": subscriber, "error": "\(error)"])
+            }
+        }
+
+        func isUnreachable(_ outcome: Outcome) -> Bool {
+            if case .unreachable = outcome { true } else { false }
+        }
     }
 
     /// Sends a round as one batch on the subscriber's connection and collects every outcome, in the order of
     /// `batch`. One write for the whole round, and one wake-up when its last ack arrives (or its deadline
     /// passes), rather than a task, a write and a wake-up per delivery.
-    private func send(_ batch: [Delivery], to client: MessageClient) async -> [(Delivery, Outcome)] {
+    func send(_ batch: [Delivery], to client: MessageClient) async -> [(Delivery, Outcome)] {
         // A stored payload that is not JSON fails its delivery without being sent.
         var outcomes: [Outcome?] = Array(repeating: nil, count: batch.count)
         var messages: [Envelope] = []
@@ -187,7 +159,7 @@ public final class Relay: Sendable {
         }
     }
 
-    private func record(_ outcomes: [(Delivery, Outcome)], subscriber: String) async throws {
+    func record(_ outcomes: [(Delivery, Outcome)], subscriber: String) async throws {
         let options = self.options
         let logger = self.logger
         try await database.write { c in

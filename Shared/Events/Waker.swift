@@ -3,7 +3,8 @@ import Synchronization
 import Transport
 
 /// Wakes waiting loops early. Each ``notify()`` bumps a counter; a loop passes the last counter it saw to
-/// ``wait(upTo:seen:)``, which returns at once if something happened since. Any number of loops can wait.
+/// ``wait(upTo:seen:)``, which returns at once if something happened since (or the task is cancelled). Any
+/// number of loops can wait.
 public final class Waker: Sendable {
     private struct State {
         var counter: UInt64 = 0
@@ -27,23 +28,33 @@ public final class Waker: Sendable {
     /// The current counter, for a loop's first wait.
     public var current: UInt64 { state.withLock { $0.counter } }
 
-    /// Returns after `timeout`, or as soon as a notice newer than `seen` exists; updates `seen`.
+    /// Returns after `timeout`, as soon as a notice newer than `seen` exists, or when the task is cancelled;
+    /// updates `seen`.
     public func wait(upTo timeout: Duration, seen: inout UInt64) async {
         let start = seen
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let token: Int? = state.withLock { s in
-                if s.counter != start { return nil }
-                s.nextToken += 1
-                s.waiters[s.nextToken] = continuation
-                return s.nextToken
+        let token = state.withLock { s in
+            s.nextToken += 1
+            return s.nextToken
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // Registered under the lock that the cancellation handler takes, so a cancellation either
+                // comes before (seen here) or finds the waiter to resume.
+                let waiting: Bool = state.withLock { s in
+                    if s.counter != start || Task.isCancelled { return false }
+                    s.waiters[token] = continuation
+                    return true
+                }
+                guard waiting else {
+                    continuation.resume()
+                    return
+                }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(max(0, timeout.milliseconds)))) { [self] in
+                    state.withLock { $0.waiters.removeValue(forKey: token) }?.resume()
+                }
             }
-            guard let token else {
-                continuation.resume()
-                return
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(max(0, timeout.milliseconds)))) { [self] in
-                state.withLock { $0.waiters.removeValue(forKey: token) }?.resume()
-            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: token) }?.resume()
         }
         seen = current
     }

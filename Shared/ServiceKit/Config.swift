@@ -162,3 +162,11 @@ public struct CommonConfig: Sendable {
         (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + service + ".sqlite"
     }
 }
+
+extension CommonConfig {
+    /// The defaults, with the given directories: what a test runs a service in-process with.
+    public init(socketDirectory: String, dataDirectory: String) {
+        var reader = ConfigReader(environment: ["SHOP_SOCKET_DIR": socketDirectory, "SHOP_DATA_DIR": dataDirectory])
+        self = CommonConfig.read(&reader)
+    }
+}

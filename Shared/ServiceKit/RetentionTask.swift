@@ -1,20 +1,18 @@
 import Events
 import Logging
 import Storage
-import Synchronization
 import Wire
 
 /// Prunes old rows (``RetentionRule``) every `interval`, off the hot path: each batch of at most
 /// `batchSize` rows is its own short write transaction, queued behind the service's real work like any
 /// other write, and the task yields between batches.
-public final class RetentionTask: Sendable {
+public final class RetentionTask: Service {
     public static let batchSize = 500
     private let database: Database
     private let rules: [RetentionRule]
     private let age: Duration
     private let interval: Duration
     private let logger: Logger
-    private let task = Mutex<Task<Void, Never>?>(nil)
 
     public init(database: Database, rules: [RetentionRule], age: Duration, interval: Duration, logger: Logger) {
         self.database = database
@@ -24,18 +22,10 @@ public final class RetentionTask: Sendable {
         self.logger = logger
     }
 
-    /// Starts the loop; the first pass runs one interval after the start.
-    public func start() {
-        task.withLock { $0 = Task { [self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard !Task.isCancelled else { return }
-                await runOnce()
-            }
-        } }
+    /// Passes every interval until cancelled; the first one interval after the start.
+    public func run() async {
+        await PeriodicTask("retention", every: interval, delayFirstRound: true) { [self] in _ = await runOnce() }.run()
     }
-
-    public func stop() { task.withLock { $0?.cancel() } }
 
     /// One pass over every rule: batches until a batch comes back short. Returns rows pruned per rule.
     @discardableResult

@@ -1,4 +1,3 @@
-@preconcurrency import Dispatch
 import Events
 import Storage
 import Transport
@@ -28,22 +27,14 @@ extension ServiceContext {
         }
     }
 
-    /// The parts of a publishing service: its relay started with the service and stopped after the
-    /// socket drained, plus the outbox health check.
+    /// The parts of a publishing service: its relay (cancelled after the socket drained, so what the last
+    /// requests published is still sent) plus the outbox health check.
     public func publishingParts(_ outbox: Outbox, router: Router, checks: [HealthCheck] = []) -> ServiceParts {
-        let relay = makeRelay(outbox)
-        return ServiceParts(router: router, checks: checks + [outboxCheck()],
-                            start: { relay.start() },
-                            stop: {
-                                let done = DispatchSemaphore(value: 0)
-                                Task {
-                                    await relay.stop()
-                                    done.signal()
-                                }
-                                done.wait()
-                            })
+        ServiceParts(router: router, checks: checks + [outboxCheck()], services: [makeRelay(outbox)])
     }
 }
+
+extension Relay: Service {}
 
 extension ServiceCommand {
     /// `events pending|dead|backlog|replay` for a publishing service.

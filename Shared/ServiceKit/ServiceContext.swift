@@ -4,6 +4,9 @@ import Synchronization
 import Transport
 
 /// Everything a service's build function gets: its configuration, logger, database and peer clients.
+///
+/// `ServiceMain` makes one from the environment; a test makes one with ``open(_:config:logger:)`` on a
+/// temporary directory and runs the built service in-process (``serve(_:started:)``).
 public final class ServiceContext: Sendable {
     public let spec: ServiceSpec
     public let config: CommonConfig
@@ -12,11 +15,33 @@ public final class ServiceContext: Sendable {
     public let database: Database?
     private let clients = Mutex<[String: MessageClient]>([:])
 
-    init(spec: ServiceSpec, config: CommonConfig, logger: Logger, database: Database?) {
+    public init(spec: ServiceSpec, config: CommonConfig, logger: Logger, database: Database?) {
         self.spec = spec
         self.config = config
         self.logger = logger
         self.database = database
+    }
+
+    /// A context with the service's database opened (created and migrated if needed) in
+    /// `config.dataDirectory`, as a running service has it.
+    public static func open(_ spec: ServiceSpec, config: CommonConfig, logger: Logger) throws(StartError) -> ServiceContext {
+        var database: Database?
+        if let migrations = spec.migrations {
+            do {
+                try UnixSocket.prepareDirectory(config.dataDirectory)
+            } catch {
+                throw StartError("SHOP_DATA_DIR: \(error)")
+            }
+            do {
+                var options = Database.Options()
+                // Replies answered from write completions (webhook intake, event acks) leave in one write per batch.
+                options.aroundCompletions = { FramedConnection.coalescingSends($0) }
+                database = try Database(path: config.databasePath(of: spec.name), migrations: migrations, options: options)
+            } catch {
+                throw StartError("cannot open database: \(error)")
+            }
+        }
+        return ServiceContext(spec: spec, config: config, logger: logger, database: database)
     }
 
     /// The shared client for `peer`'s socket.
@@ -30,4 +55,10 @@ public final class ServiceContext: Sendable {
             return client
         }
     }
+}
+
+/// Why a service could not start (its database, its socket, a part that failed to come up).
+public struct StartError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

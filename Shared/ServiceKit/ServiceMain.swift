@@ -16,13 +16,16 @@ public enum ServiceMain {
         case healthy = 0, unhealthy = 1, noSocket = 2, refused = 3, timedOut = 4, otherError = 5
     }
 
-    /// Runs the service's command line and never returns.
-    public static func run(_ spec: ServiceSpec, arguments: [String] = CommandLine.arguments,
-                           build: @escaping @Sendable (ServiceContext) throws -> ServiceParts) -> Never {
+    /// Runs the service's command line and never returns. `serve` reads the common configuration, opens
+    /// the database, reads the service's own configuration (`config`), builds the service (`build`) and
+    /// serves it until SIGTERM or SIGINT.
+    public static func run<Config: Sendable>(_ spec: ServiceSpec, arguments: [String] = CommandLine.arguments,
+                                            config readConfig: @escaping @Sendable (CommonConfig) throws -> Config,
+                                            build: @escaping @Sendable (Config, ServiceContext) throws -> ServiceParts) -> Never {
         let args = Array(arguments.dropFirst())
         switch args.first {
         case nil, "serve":
-            serve(spec, build: build)
+            serve(spec, readConfig: readConfig, build: build)
         case "health":
             health(spec)
         case "--help", "-h", "help":
@@ -38,6 +41,12 @@ public enum ServiceMain {
             printError("\(spec.name): unknown command '\(other)'\n\n\(usage(spec))")
             exit(64)
         }
+    }
+
+    /// The same, for a service without settings of its own.
+    public static func run(_ spec: ServiceSpec, arguments: [String] = CommandLine.arguments,
+                           build: @escaping @Sendable (ServiceContext) throws -> ServiceParts) -> Never {
+        run(spec, arguments: arguments, config: { _ in () }, build: { _, context in try build(context) })
     }
 
     /// Runs an operator subcommand against the service's database.
@@ -105,20 +114,22 @@ public enum ServiceMain {
 
     // MARK: serve
 
-    private static func serve(_ spec: ServiceSpec, build: @Sendable (ServiceContext) throws -> ServiceParts) -> Never {
+    private static func serve<Config>(_ spec: ServiceSpec, readConfig: @Sendable (CommonConfig) throws -> Config,
+                                      build: @Sendable (Config, ServiceContext) throws -> ServiceParts) -> Never {
         let started = ContinuousClock.now
         let config = loadConfig(spec)
         let logger = Logger(service: spec.name, level: config.logLevel)
         UnixSocket.ignoreSIGPIPE()
         Allocator.keepFreedMemory()
 
-        // Signals are handled by a dispatch source, not an async-signal handler.
-        let stopRequested = DispatchSemaphore(value: 0)
+        // Signals are handled by a dispatch source, not an async-signal handler. One that arrives while
+        // the service is still starting stops it as soon as it serves.
+        let stop = StopRequest()
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { stopRequested.signal() }
+            source.setEventHandler { stop.request() }
             source.resume()
             sources.append(source)
         }
@@ -135,88 +146,40 @@ public enum ServiceMain {
         } catch {
             fail(error.description)
         }
-        var database: Database?
-        if let migrations = spec.migrations {
-            do {
-                try UnixSocket.prepareDirectory(config.dataDirectory)
-            } catch {
-                fail("SHOP_DATA_DIR: \(error)")
-            }
-            do {
-                var options = Database.Options()
-                // Replies answered from write completions (webhook intake, event acks) leave in one write per batch.
-                options.aroundCompletions = { FramedConnection.coalescingSends($0) }
-                database = try Database(path: config.databasePath(of: spec.name), migrations: migrations, options: options)
-            } catch {
-                fail("cannot open database: \(error)")
-            }
-        }
-        let context = ServiceContext(spec: spec, config: config, logger: logger, database: database)
-        var parts: ServiceParts
+        let context: ServiceContext
         do {
-            parts = try build(context)
+            context = try ServiceContext.open(spec, config: config, logger: logger)
+        } catch {
+            fail(error.description)
+        }
+        let parts: ServiceParts
+        do {
+            parts = try build(try readConfig(config), context)
         } catch let error as ConfigError {
             printError("\(spec.name): \(error)")
             exit(78)  // EX_CONFIG
         } catch {
             fail("cannot start: \(error)")
         }
-        var router = parts.router
-        registerSystemHandlers(&router, spec: spec, context: context, checks: standardChecks(context) + parts.checks,
-                               started: started)
 
-        var options = MessageServer.Options()
-        options.maxFrameBytes = config.maxFrameBytes
-        options.maxConnections = config.maxConnections
-        if let senders = SenderPolicy(service: spec.name, uids: config.serviceUIDs) {
-            options.senderCheck = { type, kind, uid in senders.refusal(type: type, kind: kind, peerUID: uid) }
-            logger.info("callers are checked by uid (SO_PEERCRED)", ["service.uids": config.serviceUIDs.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
-        } else {
-            // Then one uid may well run all four (scripts/run, compose today): any process of that user
-            // can send any message, e.g. a payment event straight to fulfillment.
-            logger.warn("callers are not checked: SHOP_SERVICE_UIDS does not give each of the four services its own uid, "
-                + "so any process running as uid \(getuid()) can send this service any message; run each service as its "
-                + "own user and set SHOP_SERVICE_UIDS")
-        }
-        let server = MessageServer(socketPath: config.socketPath(of: spec.name), router: router,
-                                   options: options, logger: logger)
-        // The service's own parts (an HTTP listener, relays) start first: once the socket answers,
-        // `health` says ready, so everything must already be up.
-        do {
-            try parts.start()
-        } catch {
-            fail("\(error)")
-        }
-        var retention: RetentionTask?
-        if let database, !spec.retention.isEmpty {
-            retention = RetentionTask(database: database, rules: spec.retention, age: .seconds(config.retentionSeconds),
-                                      interval: .seconds(config.retentionIntervalSeconds), logger: logger)
-            retention?.start()
-        }
-        do {
-            try UnixSocket.prepareDirectory(config.socketDirectory)
-            try server.start()
-        } catch {
-            parts.stop()
-            fail("\(error)")
-        }
-        let elapsed = ContinuousClock.now - started
-        logger.info("serving", ["socket": server.socketPath, "version": ShopVersion.current,
-                                "startup_ms": String(elapsed.milliseconds)])
-
-        stopRequested.wait()
-        logger.info("stopping: finishing in-flight work")
-        server.stop()
-        retention?.stop()
-        parts.stop()
-        logger.info("stopped")
+        // The serve loop runs as a task; this thread (the process's main thread, never part of Swift's
+        // pool) waits for it to return, after a signal cancelled it or because it failed.
+        let result = StopRequest.Outcome()
+        stop.attach(Task {
+            do {
+                try await context.serve(parts, started: started)
+                result.finish(nil)
+            } catch {
+                result.finish("\(error)")
+            }
+        })
+        if let failure = result.wait() { fail(failure) }
         withExtendedLifetime(sources) {}
         exit(0)
     }
 
     /// Checks every service has: its database (critical) and its peers (degraded when down).
-    private static func standardChecks(_ context: ServiceContext) -> [HealthCheck] {
+    static func standardChecks(_ context: ServiceContext) -> [HealthCheck] {
         var checks: [HealthCheck] = []
         if let db = context.database {
             checks.append(HealthCheck(name: "database", severity: .failing) {
@@ -242,7 +205,7 @@ public enum ServiceMain {
         return checks
     }
 
-    private static func registerSystemHandlers(_ router: inout Router, spec: ServiceSpec, context: ServiceContext,
+    static func registerSystemHandlers(_ router: inout Router, spec: ServiceSpec, context: ServiceContext,
                                                checks: [HealthCheck], started: ContinuousClock.Instant) {
         // `delay_ms` holds the answer back (at most 10 s): lets tests and operators observe in-flight
         // draining and deadlines on a live service.

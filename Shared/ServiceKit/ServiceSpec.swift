@@ -57,20 +57,18 @@ public struct ServiceCommand: Sendable {
     }
 }
 
-/// What a service's build function returns: its handlers plus optional extras.
+/// What a service's build function returns: its handlers, health checks and background work.
 public struct ServiceParts: Sendable {
     public var router: Router
     public var checks: [HealthCheck]
-    /// Started after the socket is up (HTTP listeners, relays).
-    public var start: @Sendable () throws -> Void
-    /// Called on SIGTERM after the socket stopped accepting and in-flight requests finished.
-    public var stop: @Sendable () -> Void
+    /// Background work (HTTP listeners, relays, periodic tasks), started in this order before the socket
+    /// opens, so that `health` says ready only once they are up; on SIGTERM cancelled in reverse order,
+    /// after the socket stopped accepting and its in-flight requests finished (see ``ServiceGroup``).
+    public var services: [any Service]
 
-    public init(router: Router = Router(), checks: [HealthCheck] = [],
-                start: @escaping @Sendable () throws -> Void = {}, stop: @escaping @Sendable () -> Void = {}) {
+    public init(router: Router = Router(), checks: [HealthCheck] = [], services: [any Service] = []) {
         self.router = router
         self.checks = checks
-        self.start = start
-        self.stop = stop
+        self.services = services
     }
 }

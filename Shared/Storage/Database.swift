@@ -79,6 +79,13 @@ public final class Database: Sendable {
         reader = Confined(r)
     }
 
+    /// Blocks until the writes queued so far are committed and a background checkpoint in progress is done:
+    /// the last step of a stopping service, so the process never exits in the middle of either.
+    public func finishBackgroundWork() {
+        writerQueue.sync {}
+        checkpointer.drain()
+    }
+
     /// The highest applied migration.
     public func schemaVersion() throws(SQLiteError) -> Int {
         let rows = try readSync { c throws(SQLiteError) in try c.queryOne("SELECT MAX(version) AS v FROM schema_migrations") }
