@@ -35,28 +35,32 @@ let package = Package(
         .target(name: "Core", path: "Shared/Core", swiftSettings: strict),
         .target(name: "Wire", dependencies: ["CLinux"], path: "Shared/Wire", swiftSettings: strict),
         .target(name: "Logging", dependencies: ["Wire"], path: "Shared/Logging", swiftSettings: strict),
-        .target(name: "Transport", dependencies: ["Core", "Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
+        // The syscall layer: errors from errno, threads, the allocator, Unix and TCP sockets.
+        .target(name: "System", dependencies: ["CLinux"], path: "Shared/System", swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["System", "Core", "Wire", "Logging", "CLinux"], path: "Shared/Transport", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite"], path: "Shared/Storage", swiftSettings: strict),
-        .target(name: "HTTP", dependencies: ["Core", "Wire", "Logging", "Transport", "CLinux"], path: "Shared/HTTP", swiftSettings: strict),
+        // The HTTP/1.1 server (the client side is Curl).
+        .target(name: "HTTPServer", dependencies: ["System", "Core", "Wire", "Logging", "Transport", "CLinux"], path: "Shared/HTTPServer",
+                swiftSettings: strict),
         .target(name: "Crypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
         .target(name: "Curl", dependencies: ["CCurl"], path: "Shared/Curl", swiftSettings: strict),
         .target(name: "Messages", dependencies: ["Core", "Wire"], path: "Shared/Messages", swiftSettings: strict),
         .target(name: "Stripe", dependencies: ["Core", "Curl", "Crypto", "Wire", "Logging"], path: "Shared/Stripe", swiftSettings: strict),
         .target(name: "Events", dependencies: ["Core", "Wire", "Logging", "Transport", "Storage"],
                 path: "Shared/Events", swiftSettings: strict),
-        .target(name: "ServiceKit", dependencies: ["Wire", "Logging", "Transport", "Storage", "Events", "Messages"],
+        .target(name: "ServiceKit", dependencies: ["Core", "System", "Wire", "Logging", "Transport", "Storage", "Events", "Messages"],
                 path: "Shared/ServiceKit", swiftSettings: strict),
 
         // The four services.
-        .executableTarget(name: "gateway", dependencies: ["Core", "ServiceKit", "Messages", "HTTP", "Crypto"], path: "Services/gateway",
+        .executableTarget(name: "gateway", dependencies: ["Core", "ServiceKit", "Messages", "HTTPServer", "Crypto"], path: "Services/gateway",
                           exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
-        .executableTarget(name: "payments", dependencies: ["ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
-        .executableTarget(name: "fulfillment", dependencies: ["ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging", "Crypto"], path: "Services/fulfillment",
+        .executableTarget(name: "payments", dependencies: ["Core", "ServiceKit", "Messages", "Stripe", "Crypto", "Curl", "Logging", "Wire", "Events", "Storage", "Transport"], path: "Services/payments", swiftSettings: strict),
+        .executableTarget(name: "fulfillment", dependencies: ["Core", "ServiceKit", "Messages", "Events", "Storage", "Transport", "Wire", "Logging", "Crypto"], path: "Services/fulfillment",
                           exclude: ["catalog.sample.json"], swiftSettings: strict),
-        .executableTarget(name: "notifier", dependencies: ["Core", "ServiceKit", "Messages", "Crypto", "Curl", "HTTP", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/notifier", swiftSettings: strict),
+        .executableTarget(name: "notifier", dependencies: ["Core", "System", "ServiceKit", "Messages", "Crypto", "Curl", "Events", "Storage", "Transport", "Wire", "Logging"], path: "Services/notifier", swiftSettings: strict),
 
         // The local Stripe stand-in: never part of the four services, used when no STRIPE_SECRET_KEY is set.
-        .executableTarget(name: "stripe-emulator", dependencies: ["Core", "HTTP", "Storage", "Crypto", "Curl", "Wire", "Logging", "Transport"],
+        .executableTarget(name: "stripe-emulator", dependencies: ["Core", "HTTPServer", "Storage", "Crypto", "Curl", "Wire", "Logging", "Transport"],
                           path: "tools/stripe-emulator", exclude: ["Assets"], swiftSettings: strict, plugins: ["EmbedFiles"]),
 
         // Scripts, styles and pages stay files in a target's Assets/ folder and are embedded at build time.
@@ -73,13 +77,14 @@ let package = Package(
         .executableTarget(name: "bench-orders", dependencies: ["Wire", "Transport", "Crypto", "Messages"], path: "bench/orders/swift", swiftSettings: strict),
 
         // Test support: a minimal publisher/subscriber on the real Events + ServiceKit code.
-        .executableTarget(name: "events-harness", dependencies: ["ServiceKit", "Events", "Storage", "Transport", "Wire"],
+        .executableTarget(name: "events-harness", dependencies: ["Core", "ServiceKit", "Events", "Storage", "Transport", "Wire"],
                           path: "Tests/Harness/events-harness", swiftSettings: strict),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"], path: "Tests/CoreTests", swiftSettings: strict),
         .testTarget(name: "MessagesTests", dependencies: ["Messages", "Core", "Wire"], path: "Tests/MessagesTests", swiftSettings: strict),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Logging"], path: "Tests/WireTests", swiftSettings: strict),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"], path: "Tests/HTTPTests", swiftSettings: strict),
+        .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: strict),
+        .testTarget(name: "LoggingTests", dependencies: ["Logging"], path: "Tests/LoggingTests", swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "System", "Transport"], path: "Tests/HTTPServerTests", swiftSettings: strict),
         .testTarget(name: "StripeTests", dependencies: ["Stripe", "Crypto", "Curl", "Wire"], path: "Tests/StripeTests",
                     exclude: ["Scripts"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests", swiftSettings: strict),
@@ -96,7 +101,7 @@ let package = Package(
         .testTarget(name: "NotifierTests", dependencies: ["notifier", "ServiceTesting"], path: "Tests/NotifierTests", swiftSettings: strict),
         .testTarget(name: "StripeEmulatorTests", dependencies: ["stripe-emulator"], path: "Tests/StripeEmulatorTests",
                     swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
+        .testTarget(name: "IntegrationTests", dependencies: ["System", "Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
                     path: "Tests/IntegrationTests", exclude: ["Scripts"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

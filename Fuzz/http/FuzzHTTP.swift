@@ -10,7 +10,7 @@
 // - no header name or value of an accepted request holds CR, LF or NUL;
 // - the parser never reads past its input: the bytes are handed over as pointers into libFuzzer's
 //   exactly-sized buffer, so AddressSanitizer sees any overread.
-@testable import HTTP
+@testable import HTTPServer
 
 private struct Seen: Equatable {
     var method: String

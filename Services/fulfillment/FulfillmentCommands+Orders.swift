@@ -1,3 +1,4 @@
+import Core
 import Messages
 import ServiceKit
 import Transport

@@ -1,4 +1,5 @@
-import HTTP
+import Core
+import HTTPServer
 import Messages
 
 /// The orders page's chart: orders and revenue per day over the last 30 days, one panel per currency,

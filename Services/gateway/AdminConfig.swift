@@ -1,3 +1,4 @@
+import Core
 import ServiceKit
 
 /// The operator console's settings (`ADMIN_*`), read once at start-up. Without `ADMIN_TOKENS_FILE` the

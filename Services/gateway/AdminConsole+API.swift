@@ -1,5 +1,5 @@
 import Crypto
-import HTTP
+import HTTPServer
 import Messages
 import Wire
 

@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 import Crypto
-import HTTP
+import HTTPServer
 import Logging
 import Messages
 import Wire

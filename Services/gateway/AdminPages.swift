@@ -3,7 +3,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import HTTP
+import Core
+import HTTPServer
 import Messages
 import Wire
 

@@ -1,6 +1,6 @@
 import Crypto
 import FoundationEssentials
-import HTTP
+import HTTPServer
 import Messages
 import Wire
 

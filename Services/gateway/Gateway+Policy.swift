@@ -1,4 +1,4 @@
-import HTTP
+import HTTPServer
 
 extension Gateway {
     /// Refuses a request before its handler runs, or nil to let it through:

@@ -1,5 +1,5 @@
 import Core
-import HTTP
+import HTTPServer
 import Messages
 import Wire
 

@@ -1,5 +1,5 @@
 import FoundationEssentials
-import HTTP
+import HTTPServer
 import Logging
 import Messages
 import Wire

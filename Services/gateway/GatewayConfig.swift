@@ -1,3 +1,4 @@
+import Core
 import ServiceKit
 
 /// The gateway's own settings, read once at start-up.

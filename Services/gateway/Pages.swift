@@ -1,4 +1,5 @@
-import HTTP
+import Core
+import HTTPServer
 
 /// The shop's pages: plain HTML, one stylesheet and one script (`Assets/app.css`, `Assets/app.js`,
 /// embedded at build time by the EmbedFiles plugin).

@@ -1,4 +1,4 @@
-import HTTP
+import HTTPServer
 
 /// What the gateway checks before a handler runs: who may read the operator endpoints, which `POST`s
 /// are same-site JSON, and which address a request comes from.

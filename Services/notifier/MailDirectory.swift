@@ -7,6 +7,7 @@ import Darwin
 #endif
 @preconcurrency import Dispatch
 import FoundationEssentials
+import System
 import Transport
 
 /// The mail transport without `SMTP_URL`: every message a complete `<name>.eml` file in one directory,

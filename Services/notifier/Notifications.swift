@@ -1,7 +1,6 @@
 import Core
 import Foundation
 import Events
-import HTTP
 import Messages
 import Storage
 import Wire

@@ -1,3 +1,4 @@
+import Core
 import Curl
 import FoundationEssentials
 import ServiceKit

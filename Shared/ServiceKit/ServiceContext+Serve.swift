@@ -5,6 +5,7 @@ import Musl
 #endif
 import Logging
 import Storage
+import System
 import Transport
 
 extension ServiceContext {

@@ -1,6 +1,7 @@
 import Logging
 import Storage
 import Synchronization
+import System
 import Transport
 
 /// Everything a service's build function gets: its configuration, logger, database and peer clients.

@@ -3,9 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Core
 @preconcurrency import Dispatch
 import Logging
 import Storage
+import System
 import Transport
 import Wire
 

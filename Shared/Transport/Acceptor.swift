@@ -6,6 +6,7 @@ import Musl
 @preconcurrency import Dispatch
 import Logging
 import Synchronization
+import System
 
 /// Accepts connections on a listening socket, on a thread of its own, until stopped.
 ///

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import System
 import Wire
 
 /// A one-shot synchronous call for command-line tools (`<service> health`, operator commands) that have

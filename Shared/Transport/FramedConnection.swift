@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Synchronization
+import System
 import Wire
 
 /// One stream socket carrying frames in both directions.

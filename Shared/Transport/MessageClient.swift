@@ -5,6 +5,7 @@ import Musl
 #endif
 import Core
 import Synchronization
+import System
 import Wire
 
 /// Calls another service over its Unix socket.

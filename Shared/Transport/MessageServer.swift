@@ -7,6 +7,7 @@ import Musl
 import CLinux
 import Logging
 import Synchronization
+import System
 import Wire
 
 /// Serves framed envelopes on a Unix socket.

@@ -1,4 +1,4 @@
-import HTTP
+import HTTPServer
 @testable import gateway
 import Logging
 import Messages

@@ -1,4 +1,4 @@
-import HTTP
+import HTTPServer
 
 /// What a browser reaches: the emulated Stripe.js (`/js.stripe.com/v3/`), the frames it mounts
 /// (`/elements/...`: the Payment Element, embedded Checkout and the 3-D Secure challenge), and the few

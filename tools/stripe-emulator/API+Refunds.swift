@@ -1,4 +1,4 @@
-import HTTP
+import HTTPServer
 
 /// Refunds, disputes and invoice voiding: the `/v1/` endpoints and their test helpers.
 extension API {

@@ -1,4 +1,4 @@
-import HTTP
+import HTTPServer
 
 /// The test helpers under `/_emulator/`: what the browser and Stripe.js would do (confirm with a card,
 /// pass or fail 3-D Secure, pay in the embedded Checkout form) and what only time would do (let a

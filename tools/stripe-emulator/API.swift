@@ -1,5 +1,5 @@
 import Foundation
-import HTTP
+import HTTPServer
 import Logging
 
 /// The HTTP face of the stand-in: Stripe's `/v1/` wire format (Bearer or Basic auth with any

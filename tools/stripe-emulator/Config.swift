@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Logging
 
@@ -18,12 +19,6 @@ struct Config: Sendable {
     var apiVersion: APIVersion
     var logLevel: Logger.Level
 
-    /// Problems found while reading, each naming the variable.
-    struct Invalid: Error, CustomStringConvertible {
-        var problems: [String]
-        var description: String { "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
-    }
-
     static let variables: [(String, String)] = [
         ("EMULATOR_HOST", "address to listen on: an IP literal or localhost (default 127.0.0.1)"),
         ("EMULATOR_PORT", "TCP port, 0 to 65535; 0 picks a free port, logged as http.port (default 12111)"),
@@ -39,31 +34,28 @@ struct Config: Sendable {
         ("EMULATOR_LOG_LEVEL", "debug, info, warn or error (default info)"),
     ]
 
-    static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> Config {
-        var problems: [String] = []
-        func raw(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+    /// Reads with the services' ``ConfigReader``: every problem is collected, each naming its variable.
+    static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> Config {
+        var reader = ConfigReader(environment: env)
+        func raw(_ name: String) -> String? { reader.raw(name) }
         func int(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
-            guard let v = raw(name) else { return fallback }
-            guard let n = Int(v), range.contains(n) else {
-                problems.append("\(name)='\(v)': expected an integer from \(range.lowerBound) to \(range.upperBound)")
-                return fallback
-            }
-            return n
+            reader.int(name, default: fallback, range: range)
         }
+
         let host = raw("EMULATOR_HOST") ?? "127.0.0.1"
         let port = int("EMULATOR_PORT", 12_111, 0...65_535)
         let database = raw("EMULATOR_DB") ?? ":memory:"
         let url = raw("EMULATOR_WEBHOOK_URL")
         if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            problems.append("EMULATOR_WEBHOOK_URL='\(url)': expected an http:// or https:// URL")
+            reader.problem("EMULATOR_WEBHOOK_URL='\(url)': expected an http:// or https:// URL")
         }
         // The secret itself never appears in a message.
         let secret = raw("EMULATOR_WEBHOOK_SECRET")
         if let secret, !secret.hasPrefix("whsec_") || secret.count < 10 {
-            problems.append("EMULATOR_WEBHOOK_SECRET: expected a secret starting with whsec_")
+            reader.problem("EMULATOR_WEBHOOK_SECRET: expected a secret starting with whsec_")
         }
         if url != nil && secret == nil {
-            problems.append("EMULATOR_WEBHOOK_SECRET is required with EMULATOR_WEBHOOK_URL: expected whsec_...")
+            reader.problem("EMULATOR_WEBHOOK_SECRET is required with EMULATOR_WEBHOOK_URL: expected whsec_...")
         }
         let events = (raw("EMULATOR_WEBHOOK_EVENTS") ?? "*").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -74,16 +66,16 @@ struct Config: Sendable {
         var version = APIVersion("2026-02-25.clover")!
         if let v = raw("EMULATOR_API_VERSION") {
             if let parsed = APIVersion(v) { version = parsed } else {
-                problems.append("EMULATOR_API_VERSION='\(v)': expected a Stripe API version such as 2026-02-25.clover")
+                reader.problem("EMULATOR_API_VERSION='\(v)': expected a Stripe API version such as 2026-02-25.clover")
             }
         }
         var level = Logger.Level.info
         if let v = raw("EMULATOR_LOG_LEVEL") {
             if let l = Logger.Level(name: v) { level = l } else {
-                problems.append("EMULATOR_LOG_LEVEL='\(v)': expected one of debug, info, warn, error")
+                reader.problem("EMULATOR_LOG_LEVEL='\(v)': expected one of debug, info, warn, error")
             }
         }
-        guard problems.isEmpty else { throw Invalid(problems: problems) }
+        try reader.finish()
         return Config(host: host, port: port, database: database, webhookURL: url, webhookSecret: secret,
                       webhookEvents: events.isEmpty ? ["*"] : events, retryBaseMs: retryBase, retryMaxMs: retryMax,
                       maxAttempts: attempts, asyncSettleMs: settle, apiVersion: version, logLevel: level)

@@ -5,7 +5,7 @@ import Musl
 #endif
 @preconcurrency import Dispatch
 import Curl
-import HTTP
+import HTTPServer
 import Logging
 import Synchronization
 

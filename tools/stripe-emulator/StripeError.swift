@@ -1,4 +1,4 @@
-import HTTP
+import HTTPServer
 
 /// An error in Stripe's shape: the HTTP status plus
 /// `{"error":{"type","code","decline_code","message","param",...}}`.

@@ -8,6 +8,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Core
 import Events
 import ServiceKit
 import Storage

@@ -1,4 +1,4 @@
-import HTTP
+import Core
 import Testing
 
 @Suite("HTML.escape")

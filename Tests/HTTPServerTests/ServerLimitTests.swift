@@ -1,4 +1,5 @@
-import HTTP
+import HTTPServer
+import System
 import Testing
 import Transport
 

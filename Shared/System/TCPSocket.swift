@@ -3,14 +3,13 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Transport
 
 /// TCP helpers for the HTTP server: listening on an IP literal, and naming peers.
-enum TCPSocket {
+public enum TCPSocket {
     /// Opens a listening socket on `host:port`. `host` is an IPv4 or IPv6 literal (brackets allowed) or
     /// `localhost` (taken as 127.0.0.1, never resolved); port 0 picks a free port. Returns the socket and
     /// the port actually bound.
-    static func listen(host: String, port: Int, backlog: Int32) throws(SystemError) -> (fd: Int32, port: Int) {
+    public static func listen(host: String, port: Int, backlog: Int32) throws(SystemError) -> (fd: Int32, port: Int) {
         guard (0...65535).contains(port) else { throw SystemError(setup: "HTTP port \(port) is outside 0...65535") }
         var literal = host == "localhost" ? "127.0.0.1" : host
         if literal.hasPrefix("[") && literal.hasSuffix("]") { literal = String(literal.dropFirst().dropLast()) }
@@ -82,7 +81,7 @@ enum TCPSocket {
     }
 
     /// The address and port in a `sockaddr_storage`, as `1.2.3.4` / `::1`.
-    static func describe(_ storage: sockaddr_storage) -> (host: String, port: Int)? {
+    public static func describe(_ storage: sockaddr_storage) -> (host: String, port: Int)? {
         var storage = storage
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         switch Int32(storage.ss_family) {
@@ -112,7 +111,7 @@ enum TCPSocket {
     }
 
     /// `host:port`, with brackets around IPv6 hosts.
-    static func format(_ address: (host: String, port: Int)) -> String {
+    public static func format(_ address: (host: String, port: Int)) -> String {
         address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
     }
 }

@@ -7,6 +7,7 @@ import CLinux
 @preconcurrency import Dispatch
 import Logging
 import Synchronization
+import System
 import Transport
 
 /// An HTTP/1.1 server over TCP, meant to sit behind a TLS-terminating proxy.

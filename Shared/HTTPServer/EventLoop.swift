@@ -5,6 +5,7 @@ import Musl
 #endif
 import CLinux
 import Synchronization
+import System
 import Transport
 
 /// One thread waiting on an epoll set: the HTTP server's only reader and acceptor.

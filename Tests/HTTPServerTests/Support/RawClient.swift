@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Synchronization
+import System
 import Transport
 
 /// Runs blocking work on a thread of its own, so tests never block the cooperative pool (the server's

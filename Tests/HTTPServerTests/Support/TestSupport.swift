@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import HTTP
+import HTTPServer
 import Logging
 import Synchronization
 import Testing

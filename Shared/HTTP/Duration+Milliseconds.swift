@@ -1,7 +1,0 @@
-extension Duration {
-    /// The duration in milliseconds, rounded up.
-    var roundedUpMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-    }
-}

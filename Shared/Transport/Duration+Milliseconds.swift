@@ -1,6 +1,0 @@
-extension Duration {
-    /// The duration in whole milliseconds (truncated).
-    public var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}
