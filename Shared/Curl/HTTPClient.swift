@@ -123,10 +123,11 @@ extension TransferSink {
     }
 }
 
-/// One curl easy handle (keeps its connection cache between transfers).
+/// One curl easy handle (keeps its connection cache between transfers); HTTP here, SMTP in SMTPClient.
 final class EasyHandle {
     let handle: UnsafeMutableRawPointer
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// Where curl writes the last transfer's error message (`CURLOPT_ERRORBUFFER`).
+    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     init() {
         guard let h = curl_easy_init() else { fatalError("curl_easy_init failed") }

@@ -80,7 +80,7 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
 /// the blocking transfer on a queue of its own, never on the cooperative pool.
 public final class SMTPClient: Sendable {
     public let configuration: SMTPConfiguration
-    private let pool = IdlePool(limit: 8) { SMTPHandle() }
+    private let pool = IdlePool(limit: 8) { EasyHandle() }
     private let queue = DispatchQueue(label: "shop.curl.smtp", attributes: .concurrent)
 
     public init(_ configuration: SMTPConfiguration) {
@@ -114,18 +114,8 @@ public final class SMTPClient: Sendable {
     }
 }
 
-/// One curl easy handle used for SMTP.
-private final class SMTPHandle {
-    let handle: UnsafeMutableRawPointer
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-
-    init() {
-        guard let h = curl_easy_init() else { fatalError("curl_easy_init failed") }
-        handle = h
-    }
-
-    deinit { curl_easy_cleanup(handle) }
-
+/// SMTP on a curl easy handle (the same handle type as HTTP's, pooled apart).
+extension EasyHandle {
     func submit(_ config: SMTPConfiguration, from sender: String, to recipients: [String], message: [UInt8]) throws(SMTPError) {
         curl_easy_reset(handle)
         let sink = TransferSink()
