@@ -528,7 +528,11 @@ if [[ -n "$UP_OK" ]]; then
     for s in gateway payments fulfillment notifier; do
         dc logs --no-color "$s" 2>/dev/null | grep -q "callers are checked by uid" || problems+=" $s(no 'callers are checked by uid' log line)"
     done
-    if [[ -z "$problems" ]]; then pass "reachable: ${reachable[*]}; every other pair: permission denied"; else fail "$problems"; fi
+    # The gateway's /readyz asks payments, fulfillment and the notifier: a socket the gateway cannot
+    # reach shows there as 503 (the healthchecks, each on its own socket, would not see it).
+    http GET "$GW/readyz"
+    [[ "$HTTP_STATUS" == 200 ]] || problems+=" /readyz(HTTP $HTTP_STATUS: $(short "$HTTP_BODY"))"
+    if [[ -z "$problems" ]]; then pass "reachable: ${reachable[*]}; every other pair: permission denied; /readyz 200"; else fail "$problems"; fi
 fi
 if [[ -n "$IMAGE_OK" ]]; then
     begin "no secret in docker inspect/history of the image"
