@@ -8,15 +8,6 @@ import Wire
 /// open, records the amount, reason, evidence deadline and the funds withdrawn or reinstated, and on
 /// close clears the flag (`won`, `warning_closed`) or records the loss (`lost`).
 enum DisputeEvents {
-    static func rank(_ status: String) -> Int {
-        switch status {
-        case "warning_needs_response", "needs_response": 0
-        case "warning_under_review", "under_review": 1
-        case "won", "lost", "warning_closed", "prevented": 2
-        default: 0
-        }
-    }
-
     @discardableResult
     static func apply(_ c: Connection, eventID: String, change: DisputeChange, outbox: Outbox, traceID: String?,
                       now: Int64 = Envelope.now()) throws -> (String, String?) {
@@ -32,12 +23,12 @@ enum DisputeEvents {
         let known = order.dispute?.disputeID == change.disputeID ? order.dispute : nil
         if let known {
             // Payments publishes a dispute's states in order; this guard keeps an older state from winning anyway.
-            let older = rank(change.status) < rank(known.status)
+            let older = DisputeChange.rank(change.status) < DisputeChange.rank(known.status)
                 || (change.status == known.status && (known.fundsWithdrawn && !change.fundsWithdrawn
                                                       || known.fundsReinstated && !change.fundsReinstated))
             if older { return ("ignored", "dispute \(change.disputeID) is already \(known.status)") }
         }
-        let wasOpen = known.map { rank($0.status) < 2 } ?? false
+        let wasOpen = known.map { DisputeChange.rank($0.status) < 2 } ?? false
         let lost = change.status == "lost" ? change.amount : 0
         try c.execute("""
             UPDATE orders SET dispute_id = ?, dispute_status = ?, dispute_amount = ?, dispute_currency = ?, dispute_reason = ?,
@@ -68,7 +59,7 @@ enum DisputeEvents {
         }
         if change.fundsWithdrawn && !(known?.fundsWithdrawn ?? false) { try note("dispute \(change.disputeID): \(money) withdrawn") }
         if change.fundsReinstated && !(known?.fundsReinstated ?? false) { try note("dispute \(change.disputeID): \(money) reinstated") }
-        if change.isClosed && (known == nil || rank(known!.status) < 2) {
+        if change.isClosed && (known == nil || DisputeChange.rank(known!.status) < 2) {
             let reason = switch change.status {
             case "won": "dispute \(change.disputeID) won: \(money) stays with the shop"
             case "lost": "dispute \(change.disputeID) lost: \(money) taken back by the customer's bank"

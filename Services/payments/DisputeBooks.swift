@@ -33,16 +33,6 @@ struct DisputeBooks: Sendable {
             """, disputeID, paymentIntentID, now)
     }
 
-    /// Open statuses first, then the final ones: a read never moves a dispute back.
-    static func rank(_ status: String) -> Int {
-        switch status {
-        case "warning_needs_response", "needs_response": 0
-        case "warning_under_review", "under_review": 1
-        case "won", "lost", "warning_closed", "prevented": 2
-        default: 0
-        }
-    }
-
     /// Retrieves the dispute and records it; publishes a change when its status or funds moved.
     func sync(_ disputeID: String) async throws(WireError) {
         guard let stripe else { throw .unavailable("payments has no STRIPE_SECRET_KEY configured") }
@@ -99,7 +89,7 @@ struct DisputeBooks: Sendable {
         let row = try c.queryOne("SELECT status, funds_withdrawn, funds_reinstated FROM disputes WHERE dispute_id = ?", dispute.id)
         let previous = row?.string("status")
         var status = dispute.status
-        if let previous, rank(status) < rank(previous) { status = previous }
+        if let previous, DisputeChange.rank(status) < DisputeChange.rank(previous) { status = previous }
         let withdrawn = dispute.fundsWithdrawn || row?.int("funds_withdrawn") == 1
         let reinstated = dispute.fundsReinstated || row?.int("funds_reinstated") == 1
         if let row, status == previous, withdrawn == (row.int("funds_withdrawn") == 1),

@@ -129,6 +129,19 @@ public struct RefundChange: Codable, Sendable, Equatable {
     }
 }
 
+extension DisputeChange {
+    /// How far along a dispute status is: awaiting a response, under review, then closed. Stripe moves a
+    /// dispute forward only, so neither payments' books nor the order ever move one back.
+    public static func rank(_ status: String) -> Int {
+        switch status {
+        case "warning_needs_response", "needs_response": 0
+        case "warning_under_review", "under_review": 1
+        case "won", "lost", "warning_closed", "prevented": 2
+        default: 0
+        }
+    }
+}
+
 /// `payment.dispute_changed`: a dispute on an order's payment opened or changed, as Stripe shows it now
 /// (payments retrieves the dispute for every dispute event, so the order of events does not matter).
 public struct DisputeChange: Codable, Sendable, Equatable {
