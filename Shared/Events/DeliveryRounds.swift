@@ -1,3 +1,4 @@
+import Core
 import Wire
 
 /// The pipelined delivery loop, written once: the event relay runs it per subscriber, the notifier for its
@@ -44,7 +45,7 @@ extension DeliveryRounds {
 
     /// Runs rounds until the task is cancelled.
     public func runRounds() async {
-        var unreachableBackoff: Duration = .zero
+        var unreachableRounds = 0
         var seen = waker.current
         // The round being recorded, and the deliveries it covers.
         var recording: (task: Task<Void, Never>, keys: Set<Key>)?
@@ -79,10 +80,10 @@ extension DeliveryRounds {
                 recording = (Task { await record(outcomes) }, Set(outcomes.map { key(of: $0.0) }))
             }
             if outcomes.contains(where: { isUnreachable($0.1) }) {
-                unreachableBackoff = unreachableBackoff == .zero ? .milliseconds(50) : min(unreachableBackoff * 2, .seconds(2))
-                try? await Task.sleep(for: unreachableBackoff * Double.random(in: 0.5...1.0))
+                unreachableRounds += 1
+                try? await Task.sleep(for: Backoff.delay(attempt: unreachableRounds, base: .milliseconds(50), cap: .seconds(2)))
             } else {
-                unreachableBackoff = .zero
+                unreachableRounds = 0
             }
         }
         await finishRecording()
