@@ -69,7 +69,24 @@ final class ChildProcess: @unchecked Sendable {
         return terminationStatus
     }
 
-    func signal(_ sig: Int32) { kill(pid, sig) }
+    /// Sends `sig`. SIGSTOP returns only once the kernel shows every thread stopped (`T` in
+    /// /proc/<pid>/task/*/stat): the stop is asynchronous, and a thread already running on another core can
+    /// still answer a request sent right after `kill` returns (seen on a loaded machine).
+    func signal(_ sig: Int32) {
+        kill(pid, sig)
+        guard sig == SIGSTOP else { return }
+        func stopped(_ tid: String) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return true }  // gone: not running either
+            return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            guard let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return }
+            if tids.allSatisfy(stopped) { return }
+            usleep(1_000)
+        }
+    }
 
     private static func decode(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
