@@ -526,7 +526,10 @@ if [[ -n "$UP_OK" ]]; then
         done
     done
     for s in gateway payments fulfillment notifier; do
-        dc logs --no-color "$s" 2>/dev/null | grep -q "callers are checked by uid" || problems+=" $s(no 'callers are checked by uid' log line)"
+        # Read whole, not piped into grep -q: with pipefail, grep leaving early fails the pipeline
+        # (SIGPIPE to docker-compose) whenever the service has logged more than a pipe holds.
+        logs="$(dc logs --no-color "$s" 2>/dev/null || true)"
+        [[ "$logs" == *"callers are checked by uid"* ]] || problems+=" $s(no 'callers are checked by uid' log line)"
     done
     # The gateway's /readyz asks payments, fulfillment and the notifier: a socket the gateway cannot
     # reach shows there as 503 (the healthchecks, each on its own socket, would not see it).
