@@ -5,36 +5,10 @@ import ServiceKit
 import Synchronization
 
 extension AdminConsole {
-    /// The console's listener, or nil (and a log line saying so) when `ADMIN_TOKENS_FILE` is unset. A
-    /// tokens file that cannot be read or parsed stops start-up: an operator who configured one expects
-    /// the console.
-    final class Listener: Service {
-        let server: HTTPServer
-        let console: AdminConsole
-        let boundPort: BoundPort
-        let logger: Logger
-
-        init(server: HTTPServer, console: AdminConsole, boundPort: BoundPort, logger: Logger) {
-            self.server = server; self.console = console; self.logger = logger
-            self.boundPort = boundPort
-        }
-
-        /// Binds the console's port before the service's socket opens, as the public listener does.
-        func prepare() throws {
-            try server.start()
-            boundPort.set(server.port)
-            logger.info("operator console ready", ["admin.url": console.baseURL() + "/admin/", "admin.port": String(server.port),
-                                                   "admin.operators": String(console.tokens.entries.count)])
-        }
-
-        /// Until cancelled; then drains the console's requests and stops.
-        func run() async {
-            await untilCancelled()
-            await server.stop()
-        }
-    }
-
-    static func build(_ config: AdminConfig, gateway: Gateway, logger: Logger) -> Listener? {
+    /// The console's listener (the same ``GatewayService/HTTPListener`` as the public port's), or nil (and
+    /// a log line saying so) when `ADMIN_TOKENS_FILE` is unset. A tokens file that cannot be read or parsed
+    /// stops start-up: an operator who configured one expects the console.
+    static func build(_ config: AdminConfig, gateway: Gateway, logger: Logger) -> GatewayService.HTTPListener? {
         guard config.tokensFile != nil else {
             logger.info("operator console off: ADMIN_TOKENS_FILE is not set (create a token with 'gateway admin-token NAME ROLE')")
             return nil
@@ -54,7 +28,11 @@ extension AdminConsole {
         let server = HTTPServer(host: config.host, port: config.port, logger: logger) { request in
             await gateway.handle(request, router: router)
         }
-        return Listener(server: server, console: console, boundPort: boundPort, logger: logger)
+        return GatewayService.HTTPListener(server: server) { port in
+            boundPort.set(port)
+            logger.info("operator console ready", ["admin.url": console.baseURL() + "/admin/", "admin.port": String(port),
+                                                   "admin.operators": String(console.tokens.entries.count)])
+        }
     }
 }
 

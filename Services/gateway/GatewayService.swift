@@ -62,8 +62,9 @@ enum GatewayService {
         return ServiceParts(services: [listener] + (console.map { [$0] } ?? []))
     }
 
-    /// The public HTTP server as a piece of the service: bound before the socket opens (so a gateway
-    /// that answers `health` takes HTTP requests); when cancelled it drains its requests and stops.
+    /// An HTTP server (the public port's, the console's) as a piece of the service: bound before the socket
+    /// opens (so a gateway that answers `health` takes HTTP requests); when cancelled it drains its
+    /// requests and stops.
     struct HTTPListener: Service {
         let server: HTTPServer
         let bound: @Sendable (Int) -> Void
