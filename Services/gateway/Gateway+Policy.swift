@@ -31,17 +31,4 @@ extension Gateway {
         return APIError(status: .tooManyRequests, code: "rate_limited",
                         message: "too many requests from this address; retry in \(seconds) s", reason: bucket, retryAfter: seconds)
     }
-
-    /// `/metrics` (and the detailed `/readyz`) are for operators: 401 without the right bearer token, 403
-    /// when no `GATEWAY_OPERATOR_TOKEN` is configured at all.
-    func operatorOnly(_ request: HTTPRequest) -> HTTPResponse? {
-        if policy.isOperator(request) { return nil }
-        guard policy.operatorToken != nil else {
-            return APIError(status: .forbidden, code: "forbidden",
-                            message: "operator endpoints are closed: set GATEWAY_OPERATOR_TOKEN to open them with a bearer token").response
-        }
-        var response = APIError(status: .unauthorized, code: "unauthorized", message: "an operator bearer token is required").response
-        response.headers.set("WWW-Authenticate", "Bearer")
-        return response
-    }
 }

@@ -24,10 +24,10 @@ extension Gateway {
     /// letters for an operator), and pulling the gateway out of the load balancer would stop every
     /// order for a problem only an operator can fix. The body shows each service's state and
     /// `"status":"degraded"` so monitoring still sees it. 503 when a service is unreachable, too slow
-    /// (1.5 s) or `failing`. The public answer is only `{"status":"ok"}` or `{"status":"unavailable"}`;
-    /// with the operator's bearer token (`GATEWAY_OPERATOR_TOKEN`) the body names each service's state
-    /// and its checks' states (never their details: the services' `health` command shows those).
-    /// `detailed`: the console's readiness, always detailed (its caller is an authenticated operator).
+    /// (1.5 s) or `failing`. The public answer is only `{"status":"ok"}` or `{"status":"unavailable"}`.
+    /// `detailed` (the console's `/admin/api/readiness`, whose caller is an authenticated operator): the
+    /// body also names each service's state and its checks' states (never their details: the services'
+    /// `health` command shows those).
     func readiness(_ request: HTTPRequest, detailed: Bool = false) async -> HTTPResponse {
         let states = await withTaskGroup(of: (Peer, ServiceState).self) { group in
             for peer in Peer.allCases {
@@ -59,7 +59,7 @@ extension Gateway {
         }
         var w = JSONWriter()
         w.beginObject()
-        guard detailed || policy.isOperator(request) else {
+        guard detailed else {
             w.field("status", ready ? "ok" : "unavailable")
             w.endObject()
             var response = HTTPResponse.json(ready ? .ok : .serviceUnavailable, w)

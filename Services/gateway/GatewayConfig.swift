@@ -13,12 +13,21 @@ struct GatewayConfig: Sendable {
     /// `STRIPE_JS_URL`: where the pages load Stripe.js from.
     var stripeJSURL: String
 
-    /// Operator token, trusted proxies and request rates.
+    /// Trusted proxies and request rates.
     var policy = RequestPolicy()
+    /// Warnings for start-up: variables that are set but no longer used (``retiredVariables``).
+    var retired: [String] = []
     /// The operator console (`ADMIN_*`).
     var admin = AdminConfig()
 
     static let defaultStripeJSURL = "https://js.stripe.com/v3/"
+
+    /// Variables earlier versions read, and where their job went. Set, they are reported at start-up as a
+    /// warning rather than refused: an upgrade must not stop the shop over a variable that opens nothing.
+    static let retiredVariables = [
+        ("GATEWAY_OPERATOR_TOKEN", "the public /metrics and detailed /readyz are gone: read /admin/api/metrics and "
+            + "/admin/api/readiness on the operator console with a token from ADMIN_TOKENS_FILE"),
+    ]
 
     static let variables = [
         ("GATEWAY_HOST", "address the HTTP server binds: an IPv4/IPv6 literal or localhost (default 127.0.0.1)"),
@@ -27,8 +36,6 @@ struct GatewayConfig: Sendable {
             + "used for return URLs (default http://127.0.0.1:<port>)"),
         ("STRIPE_JS_URL", "URL the pages load Stripe.js from (default \(defaultStripeJSURL); point it at the "
             + "local stand-in for offline test mode)"),
-        ("GATEWAY_OPERATOR_TOKEN", "bearer token (at least 24 characters) for /metrics and the detailed /readyz; unset: both closed "
-            + "(/readyz answers only ready or not)"),
         ("GATEWAY_TRUSTED_PROXIES", "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client "
             + "(default none: the socket's peer is the client)"),
         ("GATEWAY_RATE_ORDERS_PER_MINUTE", "orders a client address may create per minute, 0 = unlimited (default 20)"),
@@ -56,12 +63,6 @@ struct GatewayConfig: Sendable {
             }
         }
         var policy = RequestPolicy()
-        if let token = r.raw("GATEWAY_OPERATOR_TOKEN") {
-            if token.count < 24 || !token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
-                r.problem("GATEWAY_OPERATOR_TOKEN", "expected at least 24 printable ASCII characters without spaces (value not shown)")
-            }
-            policy.operatorToken = token
-        }
         for proxy in (r.raw("GATEWAY_TRUSTED_PROXIES") ?? "").split(separator: ",") {
             let address = String(proxy.filter { $0 != " " && $0 != "\t" })
             guard !address.isEmpty else { continue }
@@ -77,6 +78,9 @@ struct GatewayConfig: Sendable {
         var config = GatewayConfig(host: host, port: port, publicBaseURL: base, stripeJSURL: stripeJS)
         config.policy = policy
         config.admin = admin
+        config.retired = retiredVariables.compactMap { name, instead in
+            r.raw(name).flatMap { $0.isEmpty ? nil : "\(name) is set but no longer used: \(instead)" }
+        }
         return config
     }
 

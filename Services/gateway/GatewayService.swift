@@ -48,6 +48,7 @@ enum GatewayService {
                               baseURL: { config.baseURL(boundPort: boundPort.withLock { $0 }) },
                               maxFrameBytes: context.config.maxFrameBytes)
         configured.policy = config.policy
+        for warning in config.retired { context.logger.warn(warning) }
         let gateway = configured
         let router = gateway.router()
         let server = HTTPServer(host: config.host, port: config.port, logger: context.logger) { request in
@@ -102,12 +103,6 @@ extension Gateway {
         // Operations.
         on(.get, "/healthz") { request, _ in liveness(request) }
         on(.get, "/readyz") { request, _ in await readiness(request) }
-        on(.get, "/metrics") { request, _ in
-            if let refused = operatorOnly(request) { return refused }
-            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-                                                "Cache-Control": "no-store"],
-                         body: Array(metrics.render().utf8))
-        }
         on(.get, "/openapi.json") { _, _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "public, max-age=300"],
                          body: OpenAPI.bytes)

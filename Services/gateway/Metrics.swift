@@ -1,7 +1,7 @@
 import Synchronization
 
-/// The gateway's counters, rendered in the Prometheus text exposition format (version 0.0.4) at
-/// `GET /metrics`.
+/// The gateway's counters, rendered in the Prometheus text exposition format (version 0.0.4) at the
+/// console's `GET /admin/api/metrics`.
 ///
 /// One mutex guards small dictionaries; a request costs one lock acquisition and a few dictionary
 /// updates. Label values come from closed sets (route patterns, not raw paths; status codes; wire

@@ -1,27 +1,12 @@
 import HTTPServer
 
-/// What the gateway checks before a handler runs: who may read the operator endpoints, which `POST`s
-/// are same-site JSON, and which address a request comes from.
+/// What the gateway checks before a handler runs: which `POST`s are same-site JSON, and which address a
+/// request comes from.
 struct RequestPolicy: Sendable {
-    /// `GATEWAY_OPERATOR_TOKEN`: the bearer token of `/metrics` and the detailed `/readyz`. nil: those
-    /// stay closed (`/metrics` 403, `/readyz` answers only ready or not).
-    var operatorToken: String?
     /// `GATEWAY_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed (exact IP addresses).
     var trustedProxies: Set<String> = []
     /// Request rates and order caps (`GATEWAY_RATE_*`, `GATEWAY_MAX_*`).
     var limits = RateLimits()
-
-    /// True when `request` carries `Authorization: Bearer <operatorToken>` (compared in constant time).
-    func isOperator(_ request: HTTPRequest) -> Bool {
-        guard let token = operatorToken, let header = request.headers["Authorization"] else { return false }
-        let prefix = "bearer "
-        guard header.count > prefix.count, header.lowercased().hasPrefix(prefix) else { return false }
-        let given = Array(header.utf8.dropFirst(prefix.utf8.count))
-        let expected = Array(token.utf8)
-        var difference = UInt8(given.count == expected.count ? 0 : 1)
-        for i in 0..<expected.count { difference |= expected[i] ^ (i < given.count ? given[i] : 0) }
-        return difference == 0
-    }
 
     /// A `POST` to the JSON API must be JSON from the shop's own pages: a cross-site form or script gets
     /// 403 (the browser says where it comes from in `Sec-Fetch-Site` and `Origin`), anything but

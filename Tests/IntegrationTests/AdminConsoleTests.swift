@@ -9,35 +9,11 @@ import Wire
 /// API served by the services over their sockets, audited idempotent actions.
 @Suite(.serialized)
 struct AdminConsoleTests {
-    static let readToken = "adm_test_read_0123456789abcdef0123456789abcdef"
-    static let writeToken = "adm_test_write_0123456789abcdef0123456789abcde"
-
-    /// A full stack with the console on a free port, and a client for it.
-    static func stack(_ extra: [String: String] = [:]) throws -> (FullStack, HTTPTestClient, TemporaryDirectory) {
-        let tokens = try TemporaryDirectory()
-        let file = tokens.file("admin-tokens")
-        let lines = [("reader", "read", readToken), ("writer", "write", writeToken)]
-            .map { "\($0.0) \($0.1) \(Hex.encode(Digest.sha256(Array($0.2.utf8))))" }.joined(separator: "\n")
-        try ("# test tokens\n" + lines + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let stack = try FullStack(environment: ["ADMIN_TOKENS_FILE": file, "ADMIN_PORT": "0"].merging(extra) { $1 },
-                                  emulatorEnvironment: ["EMULATOR_ASYNC_SETTLE_MS": "0"])
-        return (stack, HTTPTestClient(port: try adminPort(stack.gateway)), tokens)
+    /// A full stack (its console on a free port, with ``TestConsole``'s tokens) and a client for the console.
+    static func stack(_ extra: [String: String] = [:]) throws -> (FullStack, HTTPTestClient) {
+        let stack = try FullStack(environment: extra, emulatorEnvironment: ["EMULATOR_ASYNC_SETTLE_MS": "0"])
+        return (stack, HTTPTestClient(port: try TestConsole.port(of: stack.gateway)))
     }
-
-    static func adminPort(_ gateway: ServiceProcess) throws -> Int {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            for line in gateway.log.split(separator: "\n") where line.contains("operator console ready") {
-                if let range = line.range(of: #""admin.port":""#), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) {
-                    return port
-                }
-            }
-            usleep(20_000)
-        }
-        throw ServiceFailure("the gateway did not log its console port:\n\(gateway.log)")
-    }
-
-    static func bearer(_ token: String) -> [(String, String)] { [("Authorization", "Bearer \(token)")] }
 
     /// Logs in through the page and returns the session cookie and the CSRF token of its forms.
     static func login(_ admin: HTTPTestClient, token: String) throws -> (cookie: String, csrf: String) {
@@ -82,10 +58,10 @@ struct AdminConsoleTests {
         // The command's line opens the console (no other service runs: the read answers 503, not 401).
         try (line + "\n").write(toFile: dir.file("tokens"), atomically: true, encoding: .utf8)
         let on = try ServiceProcess("gateway", environment: env.merging(["ADMIN_TOKENS_FILE": dir.file("tokens")]) { $1 }, logDirectory: dir)
-        let admin = HTTPTestClient(port: try Self.adminPort(on))
+        let admin = HTTPTestClient(port: try TestConsole.port(of: on))
         #expect(try admin.get("/admin/api/audit").status == 401)
-        #expect(try admin.get("/admin/api/audit", headers: Self.bearer(token)).status == 503)
-        #expect(try admin.get("/admin/api/audit", headers: Self.bearer(token + "0")).status == 401)
+        #expect(try admin.get("/admin/api/audit", headers: TestConsole.bearer(token)).status == 503)
+        #expect(try admin.get("/admin/api/audit", headers: TestConsole.bearer(token + "0")).status == 401)
         #expect(!on.log.contains(token), "the token reached the log")
         on.signal(SIGTERM)
         _ = on.waitForExit()
@@ -93,7 +69,7 @@ struct AdminConsoleTests {
 
     @Test("every console route: 401 without a token, reads with read, actions only with write; nothing on the public port")
     func authorization() throws {
-        let (stack, admin, _) = try Self.stack()
+        let (stack, admin) = try Self.stack()
         let order = try stack.create(sku: "sticker", quantity: 1)
         let orderID = try #require(order["order_id"] as? String)
         let routes = try runCommand(Binaries.path("gateway"), ["routes"], environment: stack.env).stdout
@@ -108,12 +84,12 @@ struct AdminConsoleTests {
                                       body: method == "POST" ? Array("{}".utf8) : [])
             #expect(none.status == 401, "\(route) without a token: \(none)")
             #expect(none.header("WWW-Authenticate") == "Bearer")
-            let wrong = try admin.send(method, path, headers: Self.bearer("adm_wrong"), body: method == "POST" ? Array("{}".utf8) : [])
+            let wrong = try admin.send(method, path, headers: TestConsole.bearer("adm_wrong"), body: method == "POST" ? Array("{}".utf8) : [])
             #expect(wrong.status == 401, "\(route) with a wrong token")
             // Nothing of the console exists on the public port.
-            let publicPort = try stack.http.send(method, path, headers: Self.bearer(Self.writeToken), body: method == "POST" ? Array("{}".utf8) : [])
+            let publicPort = try stack.http.send(method, path, headers: TestConsole.writeAuth, body: method == "POST" ? Array("{}".utf8) : [])
             #expect(publicPort.status == 404 || publicPort.status == 405, "\(route) on the public port: \(publicPort)")
-            let read = try admin.send(method, path, headers: Self.bearer(Self.readToken), body: method == "POST" ? Array("{}".utf8) : [])
+            let read = try admin.send(method, path, headers: TestConsole.readAuth, body: method == "POST" ? Array("{}".utf8) : [])
             if method == "POST" {
                 #expect(read.status == 403 && read.errorValue("reason") == "read_only_token", "\(route) with read: \(read)")
             } else if path.contains("evt_none") {
@@ -122,14 +98,14 @@ struct AdminConsoleTests {
                 #expect(read.status == 200, "\(route) with read: \(read)")
             }
             if method == "GET" {
-                let write = try admin.send(method, path, headers: Self.bearer(Self.writeToken))
+                let write = try admin.send(method, path, headers: TestConsole.writeAuth)
                 #expect(write.status == read.status, "\(route) with write: \(write)")
             }
         }
         // The write token's actions on an unpaid order: a refund is refused by payments, a cancel works.
-        let refund = try admin.postJSON("/admin/api/orders/\(orderID)/refunds", #"{"amount":100}"#, headers: Self.bearer(Self.writeToken))
+        let refund = try admin.postJSON("/admin/api/orders/\(orderID)/refunds", #"{"amount":100}"#, headers: TestConsole.writeAuth)
         #expect(refund.status >= 400 && refund.status < 500, "\(refund)")
-        let cancel = try admin.postJSON("/admin/api/orders/\(orderID)/cancel", "{}", headers: Self.bearer(Self.writeToken))
+        let cancel = try admin.postJSON("/admin/api/orders/\(orderID)/cancel", "{}", headers: TestConsole.writeAuth)
         #expect(cancel.status == 200 && cancel.json["status"] as? String == "canceled", "\(cancel)")
         // Pages: the login page is open, everything else sends a stranger to it.
         #expect(try admin.get("/admin/login").status == 200)
@@ -140,19 +116,19 @@ struct AdminConsoleTests {
         }
         let csp = try #require(try admin.get("/admin/login").header("Content-Security-Policy"))
         #expect(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"))
-        #expect(!stack.gateway.log.contains(Self.writeToken) && !stack.gateway.log.contains(Self.readToken), "a token reached the log")
+        #expect(!stack.gateway.log.contains(TestConsole.writeToken) && !stack.gateway.log.contains(TestConsole.readToken), "a token reached the log")
     }
 
     @Test("sessions: a wrong token never gets in, a POST without the CSRF token is refused, an expired session is out, logins are rate-limited")
     func sessions() throws {
-        let (stack, admin, _) = try Self.stack(["ADMIN_SESSION_TTL_S": "2", "ADMIN_LOGIN_ATTEMPTS_PER_MINUTE": "6"])
+        let (stack, admin) = try Self.stack(["ADMIN_SESSION_TTL_S": "2", "ADMIN_LOGIN_ATTEMPTS_PER_MINUTE": "6"])
         let order = try stack.create(sku: "sticker", quantity: 1)
         let orderID = try #require(order["order_id"] as? String)
         let wrong = try admin.send("POST", "/admin/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                    body: Array("token=adm_guess".utf8))
         #expect(wrong.status == 401 && wrong.header("Set-Cookie") == nil)
         #expect(!wrong.text.contains("adm_guess"), "the login page echoes the token")
-        let (cookie, csrf) = try Self.login(admin, token: Self.writeToken)
+        let (cookie, csrf) = try Self.login(admin, token: TestConsole.writeToken)
         // A session's POST without its CSRF token (form or header) does nothing.
         let noCSRF = try admin.send("POST", "/admin/orders/\(orderID)/cancel", headers: [("Cookie", cookie),
                                     ("Content-Type", "application/x-www-form-urlencoded")], body: Array("confirm=1".utf8))
@@ -171,7 +147,7 @@ struct AdminConsoleTests {
                                     body: Array("csrf=\(csrf)".utf8))
         #expect(logout.status == 303 && logout.header("Set-Cookie")?.contains("Max-Age=0") == true, "\(logout)")
         #expect(try admin.get("/admin/api/audit", headers: [("Cookie", cookie)]).status == 401)
-        let (cookie2, _) = try Self.login(admin, token: Self.writeToken)
+        let (cookie2, _) = try Self.login(admin, token: TestConsole.writeToken)
         #expect(cookie2 != cookie)
         #expect(try admin.get("/admin/api/audit", headers: [("Cookie", cookie2)]).status == 200)
         // The session lasts ADMIN_SESSION_TTL_S (2 s here): after it, the cookie opens nothing.
@@ -187,7 +163,7 @@ struct AdminConsoleTests {
         }
         #expect(statuses.contains(429), "\(statuses)")
         let limited = try admin.send("POST", "/admin/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                     body: Array("token=\(Self.writeToken)".utf8))
+                                     body: Array("token=\(TestConsole.writeToken)".utf8))
         #expect(limited.status == 429 && limited.header("Retry-After") != nil)
         // Another site cannot post to the console at all, not even a login.
         let crossSite = try admin.send("POST", "/admin/orders/\(orderID)/cancel", headers: [("Cookie", cookie), ("Sec-Fetch-Site", "cross-site"),
@@ -198,9 +174,9 @@ struct AdminConsoleTests {
     @Test("a refund from the console: audited once per Idempotency-Key, shown in the timeline after Stripe's webhook; 1,000 orders page by cursor")
     func refundAuditAndPagination() async throws {
         // No caps on open orders per email: 1,000 unpaid orders go to 50 addresses.
-        let (stack, admin, _) = try Self.stack(["ORDER_MAX_OPEN_PER_EMAIL": "0", "ORDER_MAX_OPEN_PER_CLIENT": "0"])
+        let (stack, admin) = try Self.stack(["ORDER_MAX_OPEN_PER_EMAIL": "0", "ORDER_MAX_OPEN_PER_CLIENT": "0"])
         let (orderID, _) = try RefundTests.paidOrder(stack, quantity: 2)
-        let headers = Self.bearer(Self.writeToken) + [("Idempotency-Key", "refund-1")]
+        let headers = TestConsole.writeAuth + [("Idempotency-Key", "refund-1")]
         let first = try admin.postJSON("/admin/api/orders/\(orderID)/refunds", #"{"amount":500,"reason":"requested_by_customer"}"#,
                                        headers: headers)
         #expect(first.status == 201, "\(first)")
@@ -216,20 +192,20 @@ struct AdminConsoleTests {
         // The timeline has the refund as fulfillment applied it (after the webhook), the Stripe events with
         // their raw bodies, the emails, and the operator's action.
         try waitUntil("the timeline shows the refund and its email") {
-            let detail = try admin.get("/admin/api/orders/\(orderID)", headers: Self.bearer(Self.readToken))
+            let detail = try admin.get("/admin/api/orders/\(orderID)", headers: TestConsole.readAuth)
             let kinds = (detail.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             return kinds.contains("refund") && kinds.contains("operator") && kinds.contains("stripe_event") && kinds.contains("email")
                 && kinds.contains("fulfilment")
         }
-        let detail = try admin.get("/admin/api/orders/\(orderID)", headers: Self.bearer(Self.readToken))
+        let detail = try admin.get("/admin/api/orders/\(orderID)", headers: TestConsole.readAuth)
         let timeline = detail.json["timeline"] as? [[String: Any]] ?? []
         let times = timeline.compactMap { $0["at"] as? Int }
         #expect(times == times.sorted(), "the timeline is in time order")
         let eventID = try #require(timeline.compactMap { $0["stripe_event_id"] as? String }.first)
-        let raw = try admin.get("/admin/api/stripe-events/\(eventID)", headers: Self.bearer(Self.readToken))
+        let raw = try admin.get("/admin/api/stripe-events/\(eventID)", headers: TestConsole.readAuth)
         #expect(raw.status == 200 && (raw.json["body"] as? String)?.contains(eventID) == true)
         // The audit log has each action once, with who and what came of it.
-        let audit = try admin.get("/admin/api/audit", headers: Self.bearer(Self.readToken)).json["entries"] as? [[String: Any]] ?? []
+        let audit = try admin.get("/admin/api/audit", headers: TestConsole.readAuth).json["entries"] as? [[String: Any]] ?? []
         let refunds = audit.filter { $0["action"] as? String == "refund" }
         #expect(refunds.count == 1, "one entry per request key; a refused reuse of the key is none: \(audit)")
         #expect(refunds.contains { $0["actor"] as? String == "writer" && $0["result"] as? String == "ok" && $0["target"] as? String == "order:\(orderID)" })
@@ -237,7 +213,7 @@ struct AdminConsoleTests {
         let forged = try stack.http.postJSON("/webhooks/stripe", #"{"id":"evt_forged","type":"payment_intent.succeeded"}"#,
                                              headers: [("Stripe-Signature", "t=1,v1=00")])
         #expect(forged.status == 400)
-        let health = try admin.get("/admin/api/health", headers: Self.bearer(Self.readToken))
+        let health = try admin.get("/admin/api/health", headers: TestConsole.readAuth)
         #expect(health.status == 200, "\(health)")
         let services = health.json["services"] as? [[String: Any]] ?? []
         let payments = try #require(services.first { $0["service"] as? String == "payments" })
@@ -248,7 +224,7 @@ struct AdminConsoleTests {
         #expect((health.json["unreachable"] as? [String])?.isEmpty == true)
 
         // The other actions a shell command offers, each audited.
-        let write = Self.bearer(Self.writeToken)
+        let write = TestConsole.writeAuth
         let stock = try admin.postJSON("/admin/api/catalog/mug/stock", #"{"stock":40}"#, headers: write)
         #expect(stock.status == 200 && stock.json["stock"] as? Int == 40, "\(stock)")
         let tooLow = try admin.postJSON("/admin/api/catalog/nope/stock", #"{"stock":1}"#, headers: write)
@@ -262,7 +238,7 @@ struct AdminConsoleTests {
         #expect(retry.status == 404, "\(retry)")
         let catchUp = try admin.postJSON("/admin/api/catch-up", #"{"window_seconds":3600}"#, headers: write)
         #expect(catchUp.status == 200 && (catchUp.json["listed"] as? Int ?? 0) > 0 && catchUp.json["recorded"] as? Int == 0, "\(catchUp)")
-        let actions = (try admin.get("/admin/api/audit", headers: Self.bearer(Self.readToken)).json["entries"] as? [[String: Any]] ?? [])
+        let actions = (try admin.get("/admin/api/audit", headers: TestConsole.readAuth).json["entries"] as? [[String: Any]] ?? [])
             .map { "\($0["action"] as? String ?? "") \($0["result"] as? String ?? "")" }
         for expected in ["set_stock ok", "set_stock conflict", "resend_email ok", "retry_notification not_found", "catch_up ok"] {
             #expect(actions.contains(expected), "\(expected) not in \(actions)")
@@ -290,7 +266,7 @@ struct AdminConsoleTests {
         var seen: [String] = [], cursor: String?, pages = 0
         repeat {
             let r = try admin.get("/admin/api/orders?limit=200&flow=payment_intent" + (cursor.map { "&cursor=\($0)" } ?? ""),
-                                  headers: Self.bearer(Self.readToken))
+                                  headers: TestConsole.readAuth)
             #expect(r.status == 200, "\(r)")
             seen += (r.json["orders"] as? [[String: Any]] ?? []).compactMap { $0["order_id"] as? String }
             let totals = r.json["totals"] as? [[String: Any]] ?? []
@@ -299,7 +275,7 @@ struct AdminConsoleTests {
             pages += 1
         } while cursor != nil && pages < 20
         #expect(seen.count == 1001 && Set(seen).count == 1001, "\(seen.count) orders, \(Set(seen).count) distinct")
-        let byEmail = try admin.get("/admin/api/orders?email=PAGE7@example.com", headers: Self.bearer(Self.readToken))
+        let byEmail = try admin.get("/admin/api/orders?email=PAGE7@example.com", headers: TestConsole.readAuth)
         #expect((byEmail.json["orders"] as? [[String: Any]])?.count == 20)
     }
 
@@ -307,12 +283,12 @@ struct AdminConsoleTests {
     func deadLetterReplay() throws {
         // One attempt: an event the frozen notifier never acknowledges is dead-lettered after the relay's
         // delivery deadline (10 s; an unreachable subscriber would only leave it pending).
-        let (stack, admin, _) = try Self.stack(["SHOP_EVENT_MAX_ATTEMPTS": "1"])
+        let (stack, admin) = try Self.stack(["SHOP_EVENT_MAX_ATTEMPTS": "1"])
         stack.notifier.signal(SIGSTOP)
         let (orderID, _) = try RefundTests.paidOrder(stack, quantity: 1)
         var letters: [[String: Any]] = []
         try waitUntil("the order's events dead-lettered for the notifier") {
-            let r = try admin.get("/admin/api/dead-letters", headers: Self.bearer(Self.readToken))
+            let r = try admin.get("/admin/api/dead-letters", headers: TestConsole.readAuth)
             letters = (r.json["dead_letters"] as? [[String: Any]] ?? []).filter { $0["key"] as? String == orderID }
             return !letters.isEmpty
         }
@@ -320,19 +296,19 @@ struct AdminConsoleTests {
         stack.notifier.signal(SIGCONT)
         for letter in letters {
             let eventID = try #require(letter["event_id"] as? String)
-            let replay = try admin.postJSON("/admin/api/dead-letters/fulfillment/\(eventID)/replay", "{}", headers: Self.bearer(Self.writeToken))
+            let replay = try admin.postJSON("/admin/api/dead-letters/fulfillment/\(eventID)/replay", "{}", headers: TestConsole.writeAuth)
             #expect(replay.status == 200 && replay.json["count"] as? Int == 1, "\(replay)")
         }
         try waitUntil("the replayed email delivered") {
-            let detail = try admin.get("/admin/api/orders/\(orderID)", headers: Self.bearer(Self.readToken))
+            let detail = try admin.get("/admin/api/orders/\(orderID)", headers: TestConsole.readAuth)
             return (detail.json["timeline"] as? [[String: Any]] ?? []).contains {
                 $0["kind"] as? String == "email" && ($0["summary"] as? String ?? "").contains("delivered")
             }
         }
-        let left = try admin.get("/admin/api/dead-letters", headers: Self.bearer(Self.readToken)).json["dead_letters"] as? [[String: Any]] ?? []
+        let left = try admin.get("/admin/api/dead-letters", headers: TestConsole.readAuth).json["dead_letters"] as? [[String: Any]] ?? []
         #expect(!left.contains { $0["key"] as? String == orderID })
         let audit = try admin.get("/admin/api/audit?target=event:fulfillment:\(try #require(letters.first?["event_id"] as? String))",
-                                  headers: Self.bearer(Self.readToken)).json["entries"] as? [[String: Any]] ?? []
+                                  headers: TestConsole.readAuth).json["entries"] as? [[String: Any]] ?? []
         #expect(audit.count == 1 && audit.first?["action"] as? String == "replay_dead_letter" && audit.first?["result"] as? String == "ok")
     }
 }

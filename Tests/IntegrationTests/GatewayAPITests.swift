@@ -271,7 +271,7 @@ struct GatewayAPITests {
         stack.stop(replacement)
         replacement = try stack.launch("payments", overrides: ["STRIPE_SECRET_KEY": ""])
         // Once it answers (degraded), the 503 below is its own refusal, not a lost connection.
-        _ = try stack.eventuallyAnswers("payments degraded in /readyz", { try stack.http.get("/readyz", headers: FullStack.operatorAuth) }) {
+        _ = try stack.eventuallyAnswers("payments degraded in /readyz", { try stack.readiness() }) {
             (($0.json["services"] as? [String: [String: Any]])?["payments"]?["status"] as? String) == "degraded"
         }
         let unconfigured = try stack.http.postJSON("/api/invoices", FullStack.orderBody())

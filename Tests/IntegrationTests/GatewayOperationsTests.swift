@@ -9,10 +9,10 @@ struct GatewayOperationsTests {
         r.json["services"] as? [String: [String: Any]] ?? [:]
     }
 
-    @Test("/readyz: 200 ok with every real service up; degraded (payments without STRIPE_SECRET_KEY) is ready; a stalled service is a timeout, a stopped one unreachable, both 503")
+    @Test("readiness (the console's detailed /admin/api/readiness): 200 ok with every real service up; degraded (payments without STRIPE_SECRET_KEY) is ready; a stalled service is a timeout, a stopped one unreachable, both 503")
     func readiness() throws {
         let stack = try FullStack(webhooks: false)
-        var r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
+        var r = try stack.readiness()
         #expect(r.status == 200, "\(r)\n\(stack.logs)")
         #expect(r.json["status"] as? String == "ok", "\(r)")
         #expect(r.header("Cache-Control") == "no-store")
@@ -24,29 +24,29 @@ struct GatewayOperationsTests {
 
         // payments without a secret key runs degraded: still ready, the state and the check say so.
         let unconfigured = try stack.replace(stack.payments, overrides: ["STRIPE_SECRET_KEY": ""])
-        r = try stack.eventuallyAnswers("payments degraded", { try stack.http.get("/readyz", headers: FullStack.operatorAuth) }) {
+        r = try stack.eventuallyAnswers("payments degraded", { try stack.readiness() }) {
             Self.states($0)["payments"]?["status"] as? String == "degraded"
         }
         #expect(r.status == 200, "\(r)")
         #expect(r.json["status"] as? String == "degraded")
         #expect((Self.states(r)["payments"]?["checks"] as? [String: String])?["stripe"] == "degraded", "\(r)")
-        #expect(!r.text.contains("STRIPE_SECRET_KEY"), "check details stay out of the public body: \(r)")
+        #expect(!r.text.contains("STRIPE_SECRET_KEY"), "check details stay in `payments health`, out of the HTTP body: \(r)")
         try stack.restore(stack.payments, from: unconfigured)
-        r = try stack.eventuallyAnswers("payments ok again", { try stack.http.get("/readyz", headers: FullStack.operatorAuth) }) { $0.status == 200 && $0.json["status"] as? String == "ok" }
+        r = try stack.eventuallyAnswers("payments ok again", { try stack.readiness() }) { $0.status == 200 && $0.json["status"] as? String == "ok" }
 
         // notifier stalled (SIGSTOP): no answer within the 1.5 s deadline.
         stack.notifier.signal(SIGSTOP)
-        r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
+        r = try stack.readiness()
         stack.notifier.signal(SIGCONT)
         #expect(r.status == 503, "\(r)")
         #expect(r.json["status"] as? String == "unavailable")
         #expect(Self.states(r)["notifier"]?["status"] as? String == "timeout", "\(r)")
         #expect(Self.states(r)["payments"]?["status"] as? String == "ok", "\(r)")
-        _ = try stack.eventuallyAnswers("ready after SIGCONT", { try stack.http.get("/readyz", headers: FullStack.operatorAuth) }) { $0.status == 200 }
+        _ = try stack.eventuallyAnswers("ready after SIGCONT", { try stack.readiness() }) { $0.status == 200 }
 
         // fulfillment stopped: unreachable.
         stack.fulfillment.crash()
-        r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
+        r = try stack.readiness()
         #expect(r.status == 503, "\(r)")
         #expect(Self.states(r)["fulfillment"]?["status"] as? String == "unreachable", "\(r)")
         #expect(Self.states(r)["notifier"]?["status"] as? String == "ok", "\(r)")
@@ -54,7 +54,7 @@ struct GatewayOperationsTests {
         // Nothing but the gateway: each service named unreachable; liveness does not depend on them.
         stack.stop(stack.payments)
         stack.stop(stack.notifier)
-        r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
+        r = try stack.readiness()
         #expect(r.status == 503, "\(r)")
         #expect(Self.states(r)["gateway"]?["status"] as? String == "ok")
         for name in ["payments", "fulfillment", "notifier"] {
@@ -67,10 +67,10 @@ struct GatewayOperationsTests {
         try stack.fulfillment.restart()
         try stack.payments.restart()
         try stack.notifier.restart()
-        _ = try stack.eventuallyAnswers("ready after the restarts", { try stack.http.get("/readyz", headers: FullStack.operatorAuth) }) { $0.status == 200 }
+        _ = try stack.eventuallyAnswers("ready after the restarts", { try stack.readiness() }) { $0.status == 200 }
     }
 
-    @Test("/metrics: Prometheus text with requests by route pattern and status, latency histogram, unmatched paths")
+    @Test("metrics (the console's /admin/api/metrics): Prometheus text with requests by route pattern and status, latency histogram, unmatched paths")
     func metrics() throws {
         let stack = try FullStack(webhooks: false)
         let orderID = try #require(try stack.create()["order_id"] as? String)
@@ -78,7 +78,7 @@ struct GatewayOperationsTests {
         for id in ["ord_a", "ord_b"] { #expect(try stack.http.get("/api/orders/\(id)").status == 404) }
         _ = try stack.http.get("/no/such/path")
         _ = try stack.http.send("DELETE", "/api/catalog")
-        let r = try stack.http.get("/metrics", headers: FullStack.operatorAuth)
+        let r = try TestConsole.metrics(stack.gateway)
         #expect(r.status == 200)
         #expect(r.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
         let text = r.text
@@ -130,7 +130,7 @@ struct GatewayOperationsTests {
         let json = served.json
         #expect((json["openapi"] as? String)?.hasPrefix("3.") == true)
         let paths = try #require(json["paths"] as? [String: Any])
-        for path in ["/healthz", "/readyz", "/metrics", "/config", "/api/catalog", "/api/orders", "/api/orders/{order_id}",
+        for path in ["/healthz", "/readyz", "/config", "/api/catalog", "/api/orders", "/api/orders/{order_id}",
                      "/api/orders/{order_id}/payment", "/api/checkout/sessions", "/api/checkout/session-status", "/api/invoices",
                      "/webhooks/stripe", "/payment/return", "/stripe_return", "/", "/checkout", "/checkout/embedded", "/invoice",
                      "/order/success", "/payment/error", "/order/pay"] {

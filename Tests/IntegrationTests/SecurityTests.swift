@@ -41,8 +41,8 @@ struct SecurityTests {
 
         init(_ settings: [String: String]) throws {
             dir = try TemporaryDirectory()
-            let env = ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "0", "SHOP_LOG_LEVEL": "info",
-                                                                 "GATEWAY_OPERATOR_TOKEN": FullStack.operatorToken]
+            let env = ServiceProcess.environment(in: dir, extra: ["GATEWAY_PORT": "0", "SHOP_LOG_LEVEL": "info"]
+                .merging(try TestConsole.environment(in: dir)) { $1 }
                 .merging(settings) { $1 })
             payments = try ServiceProcess("payments", environment: env, logDirectory: dir)
             gateway = try ServiceProcess("gateway", environment: env, logDirectory: dir)
@@ -96,7 +96,7 @@ struct SecurityTests {
         #expect(try stack.recorded() == 1)
     }
 
-    @Test("a real key without STRIPE_WEBHOOK_SECRET: a warn line at start, `payments health` and the gateway's /readyz name the missing piece")
+    @Test("a real key without STRIPE_WEBHOOK_SECRET: a warn line at start, `payments health` and the console's readiness name the missing piece")
     func missingWebhookSecretIsLoud() throws {
         let stack = try WebhookStack(["STRIPE_SECRET_KEY": "sk_test_securitytest4"])
         try waitUntil("the start-up warning") {
@@ -104,7 +104,7 @@ struct SecurityTests {
         }
         let health = try runCommand(Binaries.path("payments"), ["health"], environment: stack.payments.environment)
         #expect(health.stdout.contains("webhook_secret") && health.stdout.contains("STRIPE_WEBHOOK_SECRET"), "\(health.stdout)")
-        let ready = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
+        let ready = try TestConsole.readiness(stack.gateway)
         let checks = ((ready.json["services"] as? [String: [String: Any]])?["payments"]?["checks"] as? [String: String]) ?? [:]
         #expect(checks["webhook_secret"] == "degraded", "\(ready)")
         #expect(checks["stripe"] == "ok", "\(ready)")
@@ -232,29 +232,40 @@ struct BrowserHardeningTests {
         #expect(hook.status == 400 && hook.errorValue("reason") == "missing_header", "\(hook)")
     }
 
-    @Test("/metrics and the detailed /readyz need the operator's bearer token; public /readyz says only ready or not")
+    @Test("the public port has no operator surface: /metrics is 404, /readyz says only ready or not; the console serves both, to a token only; a retired GATEWAY_OPERATOR_TOKEN is a warning")
     func operatorEndpoints() throws {
         let stack = try FullStack(webhooks: false)
-        var r = try stack.http.get("/metrics")
-        #expect(r.status == 401 && r.header("WWW-Authenticate") == "Bearer", "\(r)")
-        r = try stack.http.get("/metrics", headers: [("Authorization", "Bearer wrong-token-0123456789abcdefgh")])
-        #expect(r.status == 401, "\(r)")
-        r = try stack.http.get("/metrics", headers: FullStack.operatorAuth)
-        #expect(r.status == 200 && r.text.contains("gateway_http_requests_total"), "\(r)")
+        let bearer = [("Authorization", "Bearer test-operator-token-0123456789abcdef")]
+        var r = try stack.http.get("/metrics", headers: bearer)
+        #expect(r.status == 404, "\(r)")
+        for headers in [[], bearer, TestConsole.readAuth] {
+            r = try stack.http.get("/readyz", headers: headers)
+            #expect(r.status == 200 && r.json["status"] as? String == "ok", "\(r)")
+            #expect(r.json["services"] == nil && !r.text.contains("payments"), "\(r)")
+        }
 
-        r = try stack.http.get("/readyz")
-        #expect(r.status == 200 && r.json["status"] as? String == "ok", "\(r)")
-        #expect(r.json["services"] == nil && !r.text.contains("payments"), "\(r)")
-        r = try stack.http.get("/readyz", headers: FullStack.operatorAuth)
+        let console = HTTPTestClient(port: try TestConsole.port(of: stack.gateway))
+        for path in ["/admin/api/metrics", "/admin/api/readiness"] {
+            r = try console.get(path)
+            #expect(r.status == 401 && r.header("WWW-Authenticate") == "Bearer", "\(path): \(r)")
+            r = try console.get(path, headers: bearer)
+            #expect(r.status == 401, "\(path): \(r)")
+        }
+        r = try TestConsole.metrics(stack.gateway)
+        #expect(r.status == 200 && r.text.contains("gateway_http_requests_total"), "\(r)")
+        r = try TestConsole.readiness(stack.gateway)
         #expect((r.json["services"] as? [String: Any])?["payments"] != nil, "\(r)")
 
-        // Without a configured token the operator endpoints are closed for everyone.
-        let closed = try stack.replace(stack.gateway, overrides: ["GATEWAY_OPERATOR_TOKEN": ""])
-        let http = HTTPTestClient(port: try GatewayListenerTests.port(of: closed))
-        r = try http.get("/metrics", headers: FullStack.operatorAuth)
-        #expect(r.status == 403, "\(r)")
-        r = try http.get("/readyz", headers: FullStack.operatorAuth)
-        #expect(r.json["services"] == nil, "\(r)")
+        // An upgraded deployment that still sets the old token starts, and is told where its job went.
+        let upgraded = try stack.replace(stack.gateway, overrides: ["GATEWAY_OPERATOR_TOKEN": "test-operator-token-0123456789abcdef"])
+        try waitUntil("the retired-variable warning") {
+            upgraded.log.split(separator: "\n").contains {
+                $0.contains(#""level":"warn""#) && $0.contains("GATEWAY_OPERATOR_TOKEN") && $0.contains("/admin/api/metrics")
+            }
+        }
+        #expect(!upgraded.log.contains("test-operator-token"), "the old token's value reached the log")
+        r = try HTTPTestClient(port: try GatewayListenerTests.port(of: upgraded)).get("/metrics", headers: bearer)
+        #expect(r.status == 404, "\(r)")
     }
 }
 

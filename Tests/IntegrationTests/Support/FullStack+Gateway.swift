@@ -9,9 +9,10 @@ extension FullStack {
     /// (the gateway keeps reconnecting to a stopped peer until the deadline).
     static let quickDeadline = ["SHOP_CALL_TIMEOUT_MS": "1500"]
 
-    /// The value of one sample in `GET /metrics`, e.g. `gateway_webhook_deliveries_total{outcome="accepted"}`.
+    /// The value of one sample in the console's `GET /admin/api/metrics`, e.g.
+    /// `gateway_webhook_deliveries_total{outcome="accepted"}`.
     func metric(_ sample: String) throws -> Double? {
-        let text = try http.get("/metrics", headers: FullStack.operatorAuth).text
+        let text = try TestConsole.metrics(gateway).text
         for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
             return Double(line.dropFirst(sample.count + 1))
         }
@@ -71,10 +72,13 @@ extension FullStack {
         }
     }
 
-    /// Waits until the gateway's `/readyz` shows service `name` answering (in any state), e.g. after it
-    /// was started again.
+    /// The detailed readiness on the console (`/admin/api/readiness`): each service's state.
+    func readiness() throws -> HTTPTestClient.Response { try TestConsole.readiness(gateway) }
+
+    /// Waits until the gateway's detailed readiness shows service `name` answering (in any state), e.g.
+    /// after it was started again.
     func waitUntilAnswering(_ name: String, timeout: Duration = .seconds(15)) throws {
-        _ = try eventuallyAnswers("\(name) answering the gateway", timeout: timeout, { try http.get("/readyz", headers: FullStack.operatorAuth) }) {
+        _ = try eventuallyAnswers("\(name) answering the gateway", timeout: timeout, { try readiness() }) {
             let state = ($0.json["services"] as? [String: [String: Any]])?[name]?["status"] as? String
             return state != nil && state != "unreachable" && state != "timeout"
         }

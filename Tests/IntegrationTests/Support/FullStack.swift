@@ -4,13 +4,11 @@ import Synchronization
 import Testing
 
 /// The whole product for one test, all real: the Stripe stand-in, notifier, fulfillment, payments and
-/// the gateway on a free loopback port, with the stand-in's webhooks pointed at the gateway.
+/// the gateway on a free loopback port (its operator console on another, see ``TestConsole``), with the
+/// stand-in's webhooks pointed at the gateway.
 final class FullStack: @unchecked Sendable {
     // Safe: set once in init and only read; ServiceProcess.restart is called from the owning test only.
     static let webhookSecret = "whsec_end_to_end"
-    /// `GATEWAY_OPERATOR_TOKEN` of the test stacks: `/metrics` and the detailed `/readyz` need it.
-    static let operatorToken = "test-operator-token-0123456789abcdef"
-    static let operatorAuth = [("Authorization", "Bearer \(operatorToken)")]
     let dir: TemporaryDirectory
     let emulator: StripeEmulatorProcess
     let env: [String: String]
@@ -33,8 +31,7 @@ final class FullStack: @unchecked Sendable {
             "SHOP_LOG_LEVEL": "info", "SHOP_EVENT_RETRY_BASE_MS": "20", "SHOP_EVENT_RETRY_MAX_MS": "500",
             "STRIPE_SECRET_KEY": StripeEmulatorProcess.key, "STRIPE_PUBLISHABLE_KEY": "pk_test_end_to_end",
             "STRIPE_API_BASE": emulator.baseURL, "STRIPE_WEBHOOK_SECRET": Self.webhookSecret, "GATEWAY_PORT": "0",
-            "GATEWAY_OPERATOR_TOKEN": Self.operatorToken,
-        ])
+        ].merging(try TestConsole.environment(in: dir)) { $1 })
         env.merge(extra) { _, new in new }
         self.env = env
         notifier = try ServiceProcess("notifier", environment: env, logDirectory: dir)
