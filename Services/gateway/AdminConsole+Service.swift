@@ -2,7 +2,6 @@ import FoundationEssentials
 import HTTPServer
 import Logging
 import ServiceKit
-import Synchronization
 
 extension AdminConsole {
     /// The console's listener (the same ``GatewayService/HTTPListener`` as the public port's), or nil (and
@@ -15,22 +14,15 @@ extension AdminConsole {
         }
         let tokens = config.tokens
         if tokens.entries.isEmpty { logger.warn("operator console: ADMIN_TOKENS_FILE has no tokens; nobody can log in") }
-        let boundPort = BoundPort(config.port)
-        let host = config.host
-        let base: @Sendable () -> String = {
-            if let url = config.baseURL { return url }
-            let shown = host == "0.0.0.0" || host == "localhost" || host.isEmpty ? "127.0.0.1" : host.contains(":") ? "[\(host)]" : host
-            return "http://\(shown):\(boundPort.value)"
-        }
+        let address = ListenerAddress(host: config.host, port: config.port, baseURL: config.baseURL)
         let console = AdminConsole(gateway: gateway, tokens: tokens, sessions: AdminSessions(ttl: .seconds(config.sessionTTLSeconds)),
-                                   config: config, baseURL: base)
+                                   config: config, baseURL: { address.baseURL })
         let router = console.router()
         let server = HTTPServer(host: config.host, port: config.port, logger: logger) { request in
             await gateway.handle(request, router: router)
         }
-        return GatewayService.HTTPListener(server: server) { port in
-            boundPort.set(port)
-            logger.info("operator console ready", ["admin.url": console.baseURL() + "/admin/", "admin.port": String(port),
+        return GatewayService.HTTPListener(server: server, address: address) {
+            logger.info("operator console ready", ["admin.url": console.baseURL() + "/admin/", "admin.port": String(server.port),
                                                    "admin.operators": String(console.tokens.entries.count)])
         }
     }
@@ -52,12 +44,4 @@ extension GatewayService {
         Logger.stderrSink(Array("token for \(arguments[0]) (\(role.rawValue)), shown once: \(token)\n".utf8))
         return 0
     }
-}
-
-/// The port a listener bound (known only once it listens, with port 0).
-final class BoundPort: Sendable {
-    private let port: Mutex<Int>
-    init(_ port: Int) { self.port = Mutex(port) }
-    var value: Int { port.withLock { $0 } }
-    func set(_ value: Int) { port.withLock { $0 = value } }
 }

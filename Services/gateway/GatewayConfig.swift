@@ -84,18 +84,6 @@ struct GatewayConfig: Sendable {
         return config
     }
 
-    /// The base URL to use once the server is bound to `boundPort`.
-    func baseURL(boundPort: Int) -> String {
-        if let publicBaseURL { return publicBaseURL }
-        let shown: String
-        switch host {
-        case "0.0.0.0", "localhost", "": shown = "127.0.0.1"
-        case "::", "[::]": shown = "[::1]"
-        default: shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        }
-        return "http://\(shown):\(boundPort)"
-    }
-
     struct Problem: Error { var message: String }
 
     /// `PUBLIC_BASE_URL` rules: http or https, a host, an optional path prefix, no query or fragment;

@@ -2,7 +2,6 @@ import HTTPServer
 import Logging
 import Messages
 import ServiceKit
-import Synchronization
 import Wire
 
 /// gateway: the only process facing the network. Translates HTTP into messages to the other services;
@@ -42,10 +41,10 @@ enum GatewayService {
 
     static func build(config: GatewayConfig, context: ServiceContext) throws -> ServiceParts {
         let metrics = Metrics()
-        let boundPort = Mutex(config.port)
+        let address = ListenerAddress(host: config.host, port: config.port, baseURL: config.publicBaseURL)
         var configured = Gateway(upstream: SocketUpstream(context: context, metrics: metrics), metrics: metrics,
                               logger: context.logger, stripeJSURL: config.stripeJSURL,
-                              baseURL: { config.baseURL(boundPort: boundPort.withLock { $0 }) },
+                              baseURL: { address.baseURL },
                               maxFrameBytes: context.config.maxFrameBytes)
         configured.policy = config.policy
         for warning in config.retired { context.logger.warn(warning) }
@@ -54,8 +53,7 @@ enum GatewayService {
         let server = HTTPServer(host: config.host, port: config.port, logger: context.logger) { request in
             await gateway.handle(request, router: router)
         }
-        let listener = HTTPListener(server: server) { port in
-            boundPort.withLock { $0 = port }
+        let listener = HTTPListener(server: server, address: address) {
             context.logger.info("gateway ready", ["http.public_base_url": gateway.baseURL(), "stripe.js_url": config.stripeJSURL])
         }
         // The console's listener after the public one: stopped first, while the shop still answers.
@@ -64,15 +62,17 @@ enum GatewayService {
     }
 
     /// An HTTP server (the public port's, the console's) as a piece of the service: bound before the socket
-    /// opens (so a gateway that answers `health` takes HTTP requests); when cancelled it drains its
-    /// requests and stops.
+    /// opens (so a gateway that answers `health` takes HTTP requests), its port then recorded in `address`
+    /// and `announce` called; when cancelled it drains its requests and stops.
     struct HTTPListener: Service {
         let server: HTTPServer
-        let bound: @Sendable (Int) -> Void
+        let address: ListenerAddress
+        let announce: @Sendable () -> Void
 
         func prepare() throws {
             try server.start()
-            bound(server.port)
+            address.bound(to: server.port)
+            announce()
         }
 
         func run() async {

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+@testable import gateway
+
+/// The base URL of a listener (the public port's, the console's), the same rule for both.
+@Suite("Listener address")
+struct ListenerAddressTests {
+    @Test("without a configured base URL: the bound port, a wildcard or localhost shown as loopback, IPv6 in brackets")
+    func local() {
+        let cases: [(String, String)] = [("0.0.0.0", "http://127.0.0.1:4242"), ("localhost", "http://127.0.0.1:4242"),
+                                         ("127.0.0.1", "http://127.0.0.1:4242"), ("::", "http://[::1]:4242"),
+                                         ("[::]", "http://[::1]:4242"), ("::1", "http://[::1]:4242"),
+                                         ("[fe80::1]", "http://[fe80::1]:4242"), ("10.0.0.7", "http://10.0.0.7:4242")]
+        for (host, expected) in cases {
+            let address = ListenerAddress(host: host, port: 0, baseURL: nil)
+            #expect(address.baseURL == expected.replacingOccurrences(of: ":4242", with: ":0"), "\(host) before binding")
+            address.bound(to: 4242)
+            #expect(address.baseURL == expected, "\(host)")
+        }
+    }
+
+    @Test("a configured base URL wins over the bound port")
+    func configured() {
+        let address = ListenerAddress(host: "0.0.0.0", port: 0, baseURL: "https://shop.example.com/store")
+        address.bound(to: 4242)
+        #expect(address.baseURL == "https://shop.example.com/store")
+    }
+}
