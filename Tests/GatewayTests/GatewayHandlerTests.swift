@@ -89,7 +89,7 @@ struct GatewayHandlerTests {
               (#"{"items":[],"email":"a@example.com"}"#, 422, "items"),
               (#"{"items":[{"sku":"mug","quantity":0}],"email":"a@example.com"}"#, 422, "quantity"),
               (#"{"items":[{"sku":"mug","quantity":1}],"email":"not an email"}"#, 422, "email"),
-              (#"{"items":[{"sku":"mug","quantity":1}]"#, 400, ""),
+              (#"{"items":[{"sku":"mug","quantity":1}]"#, 400, "body"),
           ])
     func badOrderBodies(body: String, expected: Int, field: String) async {
         let upstream = FakeUpstream()

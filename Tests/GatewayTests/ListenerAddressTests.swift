@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 
 @testable import gateway
@@ -8,15 +7,14 @@ import Testing
 struct ListenerAddressTests {
     @Test("without a configured base URL: the bound port, a wildcard or localhost shown as loopback, IPv6 in brackets")
     func local() {
-        let cases: [(String, String)] = [("0.0.0.0", "http://127.0.0.1:4242"), ("localhost", "http://127.0.0.1:4242"),
-                                         ("127.0.0.1", "http://127.0.0.1:4242"), ("::", "http://[::1]:4242"),
-                                         ("[::]", "http://[::1]:4242"), ("::1", "http://[::1]:4242"),
-                                         ("[fe80::1]", "http://[fe80::1]:4242"), ("10.0.0.7", "http://10.0.0.7:4242")]
+        let cases: [(String, String)] = [("0.0.0.0", "http://127.0.0.1"), ("localhost", "http://127.0.0.1"),
+                                         ("127.0.0.1", "http://127.0.0.1"), ("::", "http://[::1]"), ("[::]", "http://[::1]"),
+                                         ("::1", "http://[::1]"), ("[fe80::1]", "http://[fe80::1]"), ("10.0.0.7", "http://10.0.0.7")]
         for (host, expected) in cases {
             let address = ListenerAddress(host: host, port: 0, baseURL: nil)
-            #expect(address.baseURL == expected.replacingOccurrences(of: ":4242", with: ":0"), "\(host) before binding")
+            #expect(address.baseURL == expected + ":0", "\(host) before binding")
             address.bound(to: 4242)
-            #expect(address.baseURL == expected, "\(host)")
+            #expect(address.baseURL == expected + ":4242", "\(host)")
         }
     }
 
