@@ -37,7 +37,9 @@ enum PaymentEvents {
         case "payment_intent.payment_failed", "checkout.session.async_payment_failed", "invoice.payment_failed":
             return .failed
         case "payment_intent.canceled":
-            return .canceled
+            // `abandoned` is the reason the expiry sweep gives: Stripe's event about it can reach the order
+            // before the sweep's own transaction does, and must end it the same way, as expired.
+            return event.cancellationReason == "abandoned" ? .expired : .canceled
         case "checkout.session.expired":
             return .expired
         default:
@@ -173,7 +175,7 @@ enum PaymentEvents {
             }
             try move(to: .expired)
             try OrderStore.releaseReservation(c, order.orderID)
-            try publish("order.expired", reason: "the checkout session expired")
+            try publish("order.expired", reason: event.checkoutSessionID != nil ? "the checkout session expired" : "not paid in time")
             return (.expired, nil)
         case .none:
             return (.ignored, "no status change for this event")

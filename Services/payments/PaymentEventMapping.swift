@@ -62,7 +62,7 @@ enum PaymentEventMapping {
                 amount: intent.status == "succeeded" && received > 0 ? received : intent.amount,
                 currency: intent.currency.lowercased(), status: intent.status,
                 failureCode: intent.lastPaymentError.flatMap { $0.declineCode ?? $0.code },
-                failureMessage: intent.lastPaymentError?.message))
+                failureMessage: intent.lastPaymentError?.message, cancellationReason: intent.cancellationReason))
         case "checkout.session":
             let session = try event.object(as: CheckoutSession.self)
             guard let orderID = session.metadata["order_id"] else {

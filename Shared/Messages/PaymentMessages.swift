@@ -232,15 +232,18 @@ public struct PaymentEvent: Codable, Sendable, Equatable {
     /// For failures: Stripe's decline code or error code, and message.
     public var failureCode: String?
     public var failureMessage: String?
+    /// For a canceled PaymentIntent: Stripe's `cancellation_reason` (`abandoned` when the shop expired
+    /// the order, `requested_by_customer` when it canceled it).
+    public var cancellationReason: String?
 
     public init(orderID: String, stripeEventID: String, stripeCreated: Int64, source: String,
                 paymentIntentID: String? = nil, checkoutSessionID: String? = nil, invoiceID: String? = nil,
                 amount: Int, currency: String, status: String, paymentStatus: String? = nil,
-                failureCode: String? = nil, failureMessage: String? = nil) {
+                failureCode: String? = nil, failureMessage: String? = nil, cancellationReason: String? = nil) {
         self.orderID = orderID; self.stripeEventID = stripeEventID; self.stripeCreated = stripeCreated; self.source = source
         self.paymentIntentID = paymentIntentID; self.checkoutSessionID = checkoutSessionID; self.invoiceID = invoiceID
         self.amount = amount; self.currency = currency; self.status = status; self.paymentStatus = paymentStatus
-        self.failureCode = failureCode; self.failureMessage = failureMessage
+        self.failureCode = failureCode; self.failureMessage = failureMessage; self.cancellationReason = cancellationReason
     }
 
     enum CodingKeys: String, CodingKey {
@@ -254,5 +257,6 @@ public struct PaymentEvent: Codable, Sendable, Equatable {
         case paymentStatus = "payment_status"
         case failureCode = "failure_code"
         case failureMessage = "failure_message"
+        case cancellationReason = "cancellation_reason"
     }
 }

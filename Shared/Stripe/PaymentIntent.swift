@@ -20,6 +20,9 @@ public struct PaymentIntent: StripeObject, Equatable {
     /// The id of `latest_charge`, expanded or not.
     public var latestCharge: String?
     public var invoice: String?
+    /// Why a canceled PaymentIntent was canceled: `abandoned` (the shop's expiry), `requested_by_customer`
+    /// (the shop's cancel), `duplicate`, `fraudulent`, `automatic`, `failed_invoice`, `void_invoice`, ...
+    public var cancellationReason: String?
 
     /// `last_payment_error`: why the last attempt failed.
     public struct PaymentError: Decodable, Sendable, Equatable {
@@ -56,6 +59,7 @@ public struct PaymentIntent: StripeObject, Equatable {
         customer = json.expandableID("customer")
         latestCharge = json.expandableID("latest_charge")
         invoice = json.expandableID("invoice")
+        cancellationReason = json.lenientString("cancellation_reason")
     }
 }
 

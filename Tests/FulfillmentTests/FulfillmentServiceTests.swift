@@ -36,10 +36,11 @@ struct FulfillmentServiceTests {
 
     /// Applies one payment event to `order` as the inbox would, in one write transaction.
     static func apply(_ service: LocalService, _ type: String, to order: Order, amount: Int? = nil, currency: String = "usd",
-                      paymentIntentID: String? = "pi_test", policy: String = "review") async throws -> PaymentEvents.Outcome {
+                      paymentIntentID: String? = "pi_test", policy: String = "review",
+                      cancellationReason: String? = nil) async throws -> PaymentEvents.Outcome {
         let event = PaymentEvent(orderID: order.orderID, stripeEventID: "evt_" + MessageID.random(), stripeCreated: 1,
                                  source: "webhook", paymentIntentID: paymentIntentID, amount: amount ?? order.amount,
-                                 currency: currency, status: "test")
+                                 currency: currency, status: "test", cancellationReason: cancellationReason)
         let outbox = Outbox(publisher: "fulfillment")
         return try await service.context.database!.write { c in
             try PaymentEvents.apply(c, type: type, eventID: event.stripeEventID, event: event, outbox: outbox, traceID: nil,
@@ -82,6 +83,27 @@ struct FulfillmentServiceTests {
             #expect(try await Self.apply(service, "payment_intent.payment_failed", to: order) == .ignored)
             #expect(try await Self.apply(service, "payment_intent.canceled", to: order) == .ignored)
             #expect(try await Self.status(service, order) == .fulfilled)
+        }
+    }
+
+    @Test("payment_intent.canceled expires the order when Stripe says abandoned (the sweep's reason), cancels it otherwise")
+    func canceledByReason() async throws {
+        try await Self.withService { service in
+            // The sweep's own cancel, whose event reached the order before the sweep's transaction did.
+            let abandoned = try await Self.order(service)
+            #expect(try await Self.apply(service, "payment_intent.canceled", to: abandoned, cancellationReason: "abandoned") == .expired)
+            #expect(try await Self.status(service, abandoned) == .expired)
+            for reason in ["requested_by_customer", "duplicate", nil] {
+                let order = try await Self.order(service)
+                #expect(try await Self.apply(service, "payment_intent.canceled", to: order, cancellationReason: reason) == .canceled)
+                #expect(try await Self.status(service, order) == .canceled, "\(reason ?? "no reason")")
+            }
+            let types = try service.context.database!.readSync { c in
+                try c.query("SELECT type FROM outbox_events ORDER BY seq").map { $0.string("type") ?? "" }
+            }
+            #expect(types.filter { $0 == "order.expired" }.count == 1 && types.filter { $0 == "order.canceled" }.count == 3, "\(types)")
+            let reply: CatalogReply = try await service.client().call(OrderMessages.catalogList, FulfillmentService.Empty())
+            #expect(reply.products.first { $0.sku == "mug" }?.available == 50, "every reservation released once")
         }
     }
 
@@ -145,7 +167,7 @@ struct PaymentSignalTests {
         ("payment_intent.payment_failed", .failed),
         ("checkout.session.async_payment_failed", .failed),
         ("invoice.payment_failed", .failed),
-        ("payment_intent.canceled", .canceled),
+        ("payment_intent.canceled", .canceled),  // without cancellation_reason; `abandoned` is expiry (below)
         ("checkout.session.expired", .expired),
         ("customer.created", .none),
     ])
