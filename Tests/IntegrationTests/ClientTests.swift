@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Transport
 import Wire
@@ -187,15 +188,23 @@ struct ClientTests {
         let (service, client) = try notifier(in: dir)
         defer { client.close() }
         let messages: [Envelope] = [.request("sys.ping"), try delayed(10_000)]
-        let batch = Task { await client.sendAll(messages, deadline: .seconds(60)) }
+        let finished = Flag()
+        let batch = Task {
+            let results = await client.sendAll(messages, deadline: .seconds(60))
+            finished.value.store(true, ordering: .releasing)
+            return results
+        }
         // Readiness signal: the ping is answered and only the slow call is still in flight. Watched from a
-        // thread of its own, so a busy task pool (the full suite) cannot make it miss the 10 s window.
+        // thread of its own, so a busy task pool (the full suite) cannot make it miss the 10 s window. No
+        // wall-clock limit on the batch's start: in the full suite, synchronous tests can hold every
+        // thread of the task pool for a minute, and the batch's task starts only then. It ends by itself
+        // (the call's 10 s, the batch's 60 s deadline), which ends the wait.
         let reached = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
             Thread.detachNewThread {
-                let limit = ContinuousClock.now + .seconds(40)
-                while client.inFlightCount != 1 && ContinuousClock.now < limit { usleep(1_000) }
-                if client.inFlightCount == 1 { service.crash() }
-                done.resume(returning: ContinuousClock.now < limit)
+                while client.inFlightCount != 1 && !finished.value.load(ordering: .acquiring) { usleep(1_000) }
+                let inFlight = client.inFlightCount == 1
+                if inFlight { service.crash() }
+                done.resume(returning: inFlight)
             }
         }
         try #require(reached, "the batch never reached one call in flight")
@@ -209,4 +218,9 @@ struct ClientTests {
         // Unavailable, not deadline_exceeded: the slot failed when the peer vanished, not at its deadline.
         #expect(error.code == .unavailable)
     }
+}
+
+/// A flag one thread sets and another polls.
+private final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
 }
