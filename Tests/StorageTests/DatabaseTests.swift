@@ -176,20 +176,29 @@ final class DatabaseTests {
         (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
     }
 
-    @Test("checkpoints restart the WAL: with each background copy done before the next write, it never grows past a round")
-    func checkpointsRestartTheWAL() throws {
+    /// A database checkpointed every 16 pages, and a writer of `count` notes of about one page each,
+    /// calling `after` after each write.
+    func checkpointed() throws -> (db: Database, path: String, write: (Int, () -> Void) throws -> Void) {
         var options = Database.Options()
         options.checkpointPages = 16
         let path = directory + "/test.sqlite"
         let db = try Database(path: path, migrations: migrations, options: options)
-        let body = [UInt8](repeating: 7, count: 3_000)  // about one page per write
+        let body = [UInt8](repeating: 7, count: 3_000)
+        return (db, path, { count, after in
+            for i in 0..<count {
+                try db.writeSync { c in try c.execute("INSERT INTO notes(id, body) VALUES (?, ?)", Int64(i), body) }
+                after()
+            }
+        })
+    }
+
+    @Test("checkpoints restart the WAL: with each background copy done before the next write, it never grows past a round")
+    func checkpointsRestartTheWAL() throws {
+        let (db, path, write) = try checkpointed()
         // Paced so that the result does not depend on how a loaded machine schedules the copy's thread:
         // each round is a background copy, then the writer copies the short tail and the WAL starts over.
         // A WAL file keeps its largest size, so its size is the longest the WAL ever was.
-        for i in 0..<600 {
-            try db.writeSync { c in try c.execute("INSERT INTO notes(id, body) VALUES (?, ?)", Int64(i), body) }
-            db.checkpointer.drain()
-        }
+        try write(600) { db.checkpointer.drain() }
         // 600 pages written; without restarts the WAL would hold them all (and over 1,000 frames with
         // SQLite's own default threshold before its first checkpoint).
         let frames = try Self.size(path + "-wal") / (4_096 + 24)
@@ -198,14 +207,8 @@ final class DatabaseTests {
 
     @Test("under steady writes the background copies run beside the writer and every page reaches the database file")
     func checkpointsUnderSteadyWrites() throws {
-        var options = Database.Options()
-        options.checkpointPages = 16
-        let path = directory + "/test.sqlite"
-        let db = try Database(path: path, migrations: migrations, options: options)
-        let body = [UInt8](repeating: 7, count: 3_000)
-        for i in 0..<1_500 {
-            try db.writeSync { c in try c.execute("INSERT INTO notes(id, body) VALUES (?, ?)", Int64(i), body) }
-        }
+        let (db, path, write) = try checkpointed()
+        try write(1_500) {}
         // How far the WAL grew meanwhile depends on when the copy's thread ran (a loaded machine delays it),
         // so it is not asserted here; the paced test above bounds it.
         db.checkpointer.drain()
