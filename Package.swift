@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "MessagesTests", dependencies: ["Messages", "Core", "Wire"], path: "Tests/MessagesTests", swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: strict),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], path: "Tests/LoggingTests", swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "System", "Transport"], path: "Tests/HTTPServerTests", swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "System", "Transport", "HTTPTesting"], path: "Tests/HTTPServerTests", swiftSettings: strict),
         .testTarget(name: "StripeTests", dependencies: ["Stripe", "Crypto", "Curl", "Wire"], path: "Tests/StripeTests",
                     exclude: ["Scripts"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], path: "Tests/CryptoTests", swiftSettings: strict),
@@ -94,6 +94,8 @@ let package = Package(
         // Test support: a service built and served in the test's process on a temporary directory.
         .target(name: "ServiceTesting", dependencies: ["ServiceKit", "Transport", "Logging"], path: "Tests/Support/ServiceTesting",
                 swiftSettings: strict),
+        // Test support: the response type of the HTTP server's tests and the integration tests' clients.
+        .target(name: "HTTPTesting", path: "Tests/Support/HTTPTesting", swiftSettings: strict),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Logging"], path: "Tests/ServiceKitTests", swiftSettings: strict),
         .testTarget(name: "GatewayTests", dependencies: ["gateway", "ServiceTesting"], path: "Tests/GatewayTests", swiftSettings: strict),
         .testTarget(name: "PaymentsTests", dependencies: ["payments", "ServiceTesting"], path: "Tests/PaymentsTests", swiftSettings: strict),
@@ -101,7 +103,7 @@ let package = Package(
         .testTarget(name: "NotifierTests", dependencies: ["notifier", "ServiceTesting"], path: "Tests/NotifierTests", swiftSettings: strict),
         .testTarget(name: "StripeEmulatorTests", dependencies: ["stripe-emulator"], path: "Tests/StripeEmulatorTests",
                     swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["System", "Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl"],
+        .testTarget(name: "IntegrationTests", dependencies: ["System", "Wire", "Logging", "Transport", "ServiceKit", "Events", "Storage", "Messages", "Stripe", "Crypto", "Curl", "HTTPTesting"],
                     path: "Tests/IntegrationTests", exclude: ["Scripts"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPTesting
 import System
 import Testing
 import Transport
@@ -32,7 +33,7 @@ struct ServerLimitTests {
         try await withServer(options: options { $0.headerTimeout = .milliseconds(1_000) }, handler: echoHandler) { server in
             let started = ContinuousClock.now
             let client = try await RawClient.connect(port: server.port, initial: "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ")
-            var answer: RawResponse?
+            var answer: HTTPTestResponse?
             for _ in 0..<100 {  // at most ~5 s; the server should hang up after ~1 s
                 guard await client.send("a") else { break }
                 if let response = await client.readResponse(timeout: .milliseconds(50)) {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 import Testing
 
 /// Cancellation and expiry (issue 17): `fulfillment orders cancel` and the expiry sweep first make the
@@ -214,7 +215,7 @@ struct CancellationTests {
 
     /// Pays and throws unless Stripe took the money.
     static func payOrThrow(_ stack: FullStack, _ flow: Flow, _ id: String) throws {
-        let r: StripeEmulatorProcess.Response
+        let r: HTTPTestResponse
         switch flow.idField {
         case "session_id": r = try stack.emulator.helper("POST", "/_emulator/checkout/sessions/\(id)/complete", json: ["card": "4242424242424242"])
         case "invoice_id": r = try stack.emulator.helper("POST", "/_emulator/invoices/\(id)/pay", json: ["card": "4242424242424242"])

@@ -1,11 +1,12 @@
 import Foundation
+import HTTPTesting
 import Testing
 
 /// The gateway's operational surface, in front of the real services: readiness, metrics, the OpenAPI
 /// document, the pages, its settings.
 @Suite("Gateway operations", .serialized)
 struct GatewayOperationsTests {
-    static func states(_ r: HTTPTestClient.Response) -> [String: [String: Any]] {
+    static func states(_ r: HTTPTestResponse) -> [String: [String: Any]] {
         r.json["services"] as? [String: [String: Any]] ?? [:]
     }
 

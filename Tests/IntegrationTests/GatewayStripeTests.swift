@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTesting
 import Testing
 
 /// What faces Stripe: the webhook endpoint and the two return URLs, with the real payments verifying
@@ -15,7 +16,7 @@ struct GatewayStripeTests {
         return (orderID, try stack.stripeEvent(type: "payment_intent.succeeded", objectID: intent))
     }
 
-    static func post(_ stack: FullStack, _ body: [UInt8], signature: String?, requestID: String? = nil) throws -> HTTPTestClient.Response {
+    static func post(_ stack: FullStack, _ body: [UInt8], signature: String?, requestID: String? = nil) throws -> HTTPTestResponse {
         var headers = [("Content-Type", "application/json; charset=utf-8")]
         if let signature { headers.append(("Stripe-Signature", signature)) }
         if let requestID { headers.append(("X-Request-Id", requestID)) }
@@ -100,7 +101,7 @@ struct GatewayStripeTests {
         let stack = try FullStack(webhooks: false, environment: FullStack.quickDeadline)
         let (orderID, event) = try Self.paidEvent(stack)
         var unavailable = 0
-        func expectUnavailable(_ r: HTTPTestClient.Response, _ what: String) {
+        func expectUnavailable(_ r: HTTPTestResponse, _ what: String) {
             #expect(r.status == 503 && r.errorCode == "unavailable", "\(what): \(r)")
             #expect(r.header("Retry-After") == "1", "\(what)")
             if r.status == 503 { unavailable += 1 }

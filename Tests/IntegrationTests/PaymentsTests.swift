@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 import Testing
 import Wire
 
@@ -63,7 +64,7 @@ struct PaymentsTests {
         }
 
         /// Creates the order's PaymentIntent through payments, then pays it at localstripe with `card`.
-        func pay(_ order: String, card: String) throws -> (intent: String, secret: String, confirm: HTTPTestClient.Response) {
+        func pay(_ order: String, card: String) throws -> (intent: String, secret: String, confirm: HTTPTestResponse) {
             let created = jsonObject(try call("payments.create_payment_intent", order).get())
             let intent = try #require(created["payment_intent_id"] as? String)
             let secret = try #require(created["client_secret"] as? String)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTesting
 import Messages
 import Testing
 import Transport
@@ -49,7 +50,7 @@ struct SecurityTests {
             http = HTTPTestClient(port: try GatewayListenerTests.port(of: gateway))
         }
 
-        func deliver(livemode: Bool, id: String = "evt_sec_" + ShopStack.randomSuffix()) throws -> HTTPTestClient.Response {
+        func deliver(livemode: Bool, id: String = "evt_sec_" + ShopStack.randomSuffix()) throws -> HTTPTestResponse {
             let event: [String: Any] = ["id": id, "object": "event", "type": "payment_intent.succeeded", "livemode": livemode,
                                         "created": Int(Date().timeIntervalSince1970),
                                         "data": ["object": ["id": "pi_sec_1", "object": "payment_intent", "amount": 400,

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 import Testing
 
 /// What the stand-in serves to browsers (issue 15): the emulated Stripe.js and its frames, and the
@@ -68,10 +69,10 @@ struct StripeEmulatorBrowserTests {
         let wrong = try emulator.stripe("GET", "/v1/payment_intents/\(pi.id)",
                                         [("key", Self.publishable), ("client_secret", pi.id + "_secret_wrong")], key: nil)
         #expect(wrong.status == 400)
-        #expect(wrong.error("param") == "client_secret")
+        #expect(wrong.errorValue("param") == "client_secret")
         let none = try emulator.stripe("GET", "/v1/payment_intents/\(pi.id)", [("key", Self.publishable)], key: nil)
         #expect(none.status == 400)
-        #expect(none.error("code") == "parameter_missing")
+        #expect(none.errorValue("code") == "parameter_missing")
     }
 
     @Test("publishable keys: live keys and routes Stripe.js may not call are refused")
@@ -82,11 +83,11 @@ struct StripeEmulatorBrowserTests {
         let live = try emulator.stripe("GET", "/v1/payment_intents/\(pi.id)",
                                        [("key", "pk_live_abcdef"), ("client_secret", pi.secret)], key: nil)
         #expect(live.status == 401)
-        #expect(live.error("message")?.contains("test mode") == true)
-        #expect(live.error("message")?.contains("pk_live_abcdef") == false, "a key is never echoed whole")
+        #expect(live.errorValue("message")?.contains("test mode") == true)
+        #expect(live.errorValue("message")?.contains("pk_live_abcdef") == false, "a key is never echoed whole")
         let listing = try emulator.stripe("GET", "/v1/payment_intents", [("key", Self.publishable)], key: nil)
         #expect(listing.status == 401)
-        #expect(listing.error("code") == "secret_key_required")
+        #expect(listing.errorValue("code") == "secret_key_required")
         let create = try emulator.stripe("POST", "/v1/payment_intents",
                                          [("key", Self.publishable), ("amount", "100"), ("currency", "usd")], key: nil)
         #expect(create.status == 401)
@@ -98,7 +99,7 @@ struct StripeEmulatorBrowserTests {
     func confirm() throws {
         let dir = try TemporaryDirectory()
         let emulator = try StripeEmulatorProcess(in: dir)
-        func confirm(_ pi: (id: String, secret: String), _ number: String) throws -> StripeEmulatorProcess.Response {
+        func confirm(_ pi: (id: String, secret: String), _ number: String) throws -> HTTPTestResponse {
             try emulator.stripe("POST", "/v1/payment_intents/\(pi.id)/confirm", [
                 ("key", Self.publishable), ("client_secret", pi.secret), ("use_stripe_sdk", "true"),
                 ("return_url", "http://127.0.0.1:9/payment/return?keep=1"),
@@ -109,7 +110,7 @@ struct StripeEmulatorBrowserTests {
         }
         let declined = try confirm(try paymentIntent(emulator), "4000000000000002")
         #expect(declined.status == 402)
-        #expect(declined.error("code") == "card_declined")
+        #expect(declined.errorValue("code") == "card_declined")
         let inError = try #require((declined.json["error"] as? [String: Any])?["payment_intent"] as? [String: Any])
         #expect(inError["status"] as? String == "requires_payment_method")
         #expect(inError["metadata"] == nil)
@@ -125,7 +126,7 @@ struct StripeEmulatorBrowserTests {
 
         let invalid = try confirm(try paymentIntent(emulator), "1234123412341234")
         #expect(invalid.status == 402)
-        #expect(invalid.error("code") == "incorrect_number")
+        #expect(invalid.errorValue("code") == "incorrect_number")
     }
 
     @Test("a redirect_to_url next action leads to a real page that returns to the shop with Stripe's parameters")
@@ -168,7 +169,7 @@ struct StripeEmulatorBrowserTests {
         #expect(created.status == 200, "\(created.json)")
         let id = try #require(created.json["id"] as? String)
         let secret = try #require(created.json["client_secret"] as? String)
-        func initPage(_ secret: String) throws -> StripeEmulatorProcess.Response {
+        func initPage(_ secret: String) throws -> HTTPTestResponse {
             try emulator.stripe("POST", "/v1/payment_pages/\(id)/init", [("key", Self.publishable), ("client_secret", secret)], key: nil)
         }
         let open = try initPage(secret)
@@ -188,7 +189,7 @@ struct StripeEmulatorBrowserTests {
             ("payment_method_data[type]", "card"), ("payment_method_data[card][number]", "4000000000000002"),
         ], key: nil)
         #expect(declined.status == 402)
-        #expect(declined.error("message") == "Your card was declined.")
+        #expect(declined.errorValue("message") == "Your card was declined.")
 
         #expect(try emulator.helper("POST", "/_emulator/checkout/sessions/\(id)/expire").status == 200)
         let expired = try initPage(secret)

@@ -49,10 +49,10 @@ struct StripeEmulatorRefundTests {
 
         let over = try e.stripe("POST", "/v1/refunds", [("payment_intent", pi), ("amount", "701")])
         #expect(over.status == 400)
-        #expect(over.error("type") == "invalid_request_error")
-        #expect(over.error("code") == "amount_too_large")
-        #expect(over.error("param") == "amount")
-        #expect(over.error("message")?.contains("greater than unrefunded amount") == true)
+        #expect(over.errorValue("type") == "invalid_request_error")
+        #expect(over.errorValue("code") == "amount_too_large")
+        #expect(over.errorValue("param") == "amount")
+        #expect(over.errorValue("message")?.contains("greater than unrefunded amount") == true)
 
         let rest = try e.stripe("POST", "/v1/refunds", [("payment_intent", pi)])
         #expect(rest.json["amount"] as? Int == 700)
@@ -62,7 +62,7 @@ struct StripeEmulatorRefundTests {
 
         let again = try e.stripe("POST", "/v1/refunds", [("payment_intent", pi), ("amount", "1")])
         #expect(again.status == 400)
-        #expect(again.error("code") == "charge_already_refunded")
+        #expect(again.errorValue("code") == "charge_already_refunded")
 
         let list = try e.stripe("GET", "/v1/refunds", [("payment_intent", pi)])
         let data = try #require(list.json["data"] as? [[String: Any]])
@@ -85,11 +85,11 @@ struct StripeEmulatorRefundTests {
         let pi = try e.stripe("POST", "/v1/payment_intents", [("amount", "500"), ("currency", "eur")])
         let r = try e.stripe("POST", "/v1/refunds", [("payment_intent", pi.json["id"] as? String ?? "")])
         #expect(r.status == 400)
-        #expect(r.error("code") == "charge_not_refundable")
+        #expect(r.errorValue("code") == "charge_not_refundable")
         #expect(try e.stripe("GET", "/v1/refunds/re_missing").status == 404)
         let bad = try e.stripe("POST", "/v1/refunds", [("payment_intent", try Self.paid(e)), ("reason", "because")])
         #expect(bad.status == 400)
-        #expect(bad.error("param") == "reason")
+        #expect(bad.errorValue("param") == "reason")
     }
 
     @Test("a Dashboard refund has no metadata and sends the same events")
@@ -167,7 +167,7 @@ struct StripeEmulatorRefundTests {
         #expect(try Self.events(e, type: "charge.dispute.created").count == 1)
         #expect(try Self.events(e, type: "charge.dispute.funds_withdrawn").count == 1)
         // A disputed charge cannot be refunded.
-        #expect(try e.stripe("POST", "/v1/refunds", [("payment_intent", pi)]).error("code") == "charge_disputed")
+        #expect(try e.stripe("POST", "/v1/refunds", [("payment_intent", pi)]).errorValue("code") == "charge_disputed")
 
         let closed = try e.stripe("POST", "/v1/disputes/\(id)/close")
         #expect(closed.json["status"] as? String == "lost")
@@ -256,6 +256,6 @@ struct StripeEmulatorRefundTests {
         _ = try e.helper("POST", "/_emulator/invoices/\(paid)/pay", json: ["card": "4242424242424242"])
         let refused = try e.stripe("POST", "/v1/invoices/\(paid)/void")
         #expect(refused.status == 400)
-        #expect(refused.error("code") == "invoice_already_paid")
+        #expect(refused.errorValue("code") == "invoice_already_paid")
     }
 }

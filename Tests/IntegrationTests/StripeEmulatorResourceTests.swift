@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 import Stripe
 import Testing
 
@@ -24,25 +25,25 @@ struct StripeEmulatorResourceTests {
         let dahlia = [("Stripe-Version", "2026-03-25.dahlia")]
         let oldName = try emulator.stripe("POST", "/v1/checkout/sessions", base + [("ui_mode", "embedded")], headers: dahlia)
         #expect(oldName.status == 400)
-        #expect(oldName.error("param") == "ui_mode")
+        #expect(oldName.errorValue("param") == "ui_mode")
         let newName = try emulator.stripe("POST", "/v1/checkout/sessions", base + [("ui_mode", "embedded_page")], headers: dahlia)
         #expect(newName.status == 200)
         #expect(newName.json["ui_mode"] as? String == "embedded_page")
         let newOnOld = try emulator.stripe("POST", "/v1/checkout/sessions", base + [("ui_mode", "embedded_page")],
                                            headers: [("Stripe-Version", "2026-02-25.clover")])
         #expect(newOnOld.status == 400)
-        #expect(newOnOld.error("param") == "ui_mode")
+        #expect(newOnOld.errorValue("param") == "ui_mode")
         let withSuccess = try emulator.stripe("POST", "/v1/checkout/sessions",
                                               base + [("ui_mode", "embedded"), ("success_url", "http://x/ok")])
         #expect(withSuccess.status == 400)
-        #expect(withSuccess.error("param") == "success_url")
+        #expect(withSuccess.errorValue("param") == "success_url")
         let tooSoon = try emulator.stripe("POST", "/v1/checkout/sessions",
                                           base + [("ui_mode", "embedded"), ("expires_at", String(Int(Date().timeIntervalSince1970) + 600))])
         #expect(tooSoon.status == 400)
-        #expect(tooSoon.error("param") == "expires_at")
+        #expect(tooSoon.errorValue("param") == "expires_at")
         let tooLate = try emulator.stripe("POST", "/v1/checkout/sessions",
                                           base + [("ui_mode", "embedded"), ("expires_at", String(Int(Date().timeIntervalSince1970) + 90_000))])
-        #expect(tooLate.error("param") == "expires_at")
+        #expect(tooLate.errorValue("param") == "expires_at")
 
         let created = try emulator.stripe("POST", "/v1/checkout/sessions",
                                           base + [("ui_mode", "embedded"), ("expires_at", String(Int(Date().timeIntervalSince1970) + 1_900))])
@@ -145,7 +146,7 @@ struct StripeEmulatorResourceTests {
         // A declined /pay is 402 and an invoice.payment_failed; the helper pays it with a good card.
         let declined = try emulator.stripe("POST", "/v1/invoices/\(id)/pay", [("payment_method", "pm_card_visa_chargeDeclined")], headers: h)
         #expect(declined.status == 402)
-        #expect(declined.error("decline_code") == "generic_decline")
+        #expect(declined.errorValue("decline_code") == "generic_decline")
         let paid = try emulator.helper("POST", "/_emulator/invoices/\(id)/pay", json: ["card": "4242424242424242"])
         #expect(paid.json["outcome"] as? String == "succeeded")
         #expect(StripeEmulatorProcess.eventTypes(paid.json) == ["charge.succeeded", "payment_intent.succeeded", "invoice.paid",
@@ -182,7 +183,7 @@ struct StripeEmulatorResourceTests {
         #expect(byEmail.first?["email"] as? String == "three@example.com")
         let badLimit = try emulator.stripe("GET", "/v1/customers", [("limit", "0")])
         #expect(badLimit.status == 400)
-        #expect(badLimit.error("param") == "limit")
+        #expect(badLimit.errorValue("param") == "limit")
 
         _ = try emulator.stripe("POST", "/v1/payment_intents", [("amount", "100"), ("currency", "usd")])
         let future = String(Int(Date().timeIntervalSince1970) + 3_600)

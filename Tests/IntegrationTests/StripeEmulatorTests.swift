@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 import Testing
 
 /// The Stripe stand-in (`stripe-emulator`, issue 5) driven as a client would: the official Python
@@ -171,7 +172,7 @@ struct StripeEmulatorTests {
         // Authenticating again is refused: it is no longer waiting for authentication.
         let again = try emulator.helper("POST", "/_emulator/payment_intents/\(second)/authenticate", json: ["success": true])
         #expect(again.status == 400)
-        #expect(again.error("code") == "payment_intent_unexpected_state")
+        #expect(again.errorValue("code") == "payment_intent_unexpected_state")
     }
 
     @Test("the API's confirm answers a decline with 402 card_error carrying the PaymentIntent; cancel works before payment")
@@ -183,22 +184,22 @@ struct StripeEmulatorTests {
         let declined = try emulator.stripe("POST", "/v1/payment_intents/\(id)/confirm",
                                            [("payment_method", "pm_card_visa_chargeDeclinedInsufficientFunds")])
         #expect(declined.status == 402)
-        #expect(declined.error("type") == "card_error")
-        #expect(declined.error("code") == "card_declined")
-        #expect(declined.error("decline_code") == "insufficient_funds")
+        #expect(declined.errorValue("type") == "card_error")
+        #expect(declined.errorValue("code") == "card_declined")
+        #expect(declined.errorValue("decline_code") == "insufficient_funds")
         let embedded = (declined.json["error"] as? [String: Any])?["payment_intent"] as? [String: Any]
         #expect(embedded?["id"] as? String == id)
         #expect(embedded?["status"] as? String == "requires_payment_method")
         // The asynchronous method is not accepted by a card-only PaymentIntent.
         let wrongType = try emulator.stripe("POST", "/v1/payment_intents/\(id)/confirm", [("payment_method", "pm_usBankAccount")])
         #expect(wrongType.status == 400)
-        #expect(wrongType.error("param") == "payment_method")
+        #expect(wrongType.errorValue("param") == "payment_method")
         let ok = try emulator.stripe("POST", "/v1/payment_intents/\(id)/confirm", [("payment_method", "pm_card_mastercard")])
         #expect(ok.status == 200)
         #expect(ok.json["status"] as? String == "succeeded")
         let cancelSucceeded = try emulator.stripe("POST", "/v1/payment_intents/\(id)/cancel")
         #expect(cancelSucceeded.status == 400)
-        #expect(cancelSucceeded.error("code") == "payment_intent_unexpected_state")
+        #expect(cancelSucceeded.errorValue("code") == "payment_intent_unexpected_state")
 
         let other = try #require(try emulator.stripe("POST", "/v1/payment_intents", [("amount", "500"), ("currency", "usd")]).json["id"] as? String)
         let canceled = try emulator.stripe("POST", "/v1/payment_intents/\(other)/cancel", [("cancellation_reason", "abandoned")])
@@ -265,34 +266,34 @@ struct StripeEmulatorTests {
         let emulator = try StripeEmulatorProcess(in: dir)
         let none = try emulator.stripe("GET", "/v1/payment_intents/pi_x", key: nil)
         #expect(none.status == 401)
-        #expect(none.error("type") == "invalid_request_error")
+        #expect(none.errorValue("type") == "invalid_request_error")
         let live = try emulator.stripe("GET", "/v1/payment_intents/pi_x", key: "sk_live_abcdefghijkl")
         #expect(live.status == 401)
-        #expect(live.error("message")?.contains("abcdefghijkl") == false)
+        #expect(live.errorValue("message")?.contains("abcdefghijkl") == false)
         let missing = try emulator.stripe("GET", "/v1/payment_intents/pi_nope")
         #expect(missing.status == 404)
-        #expect(missing.error("code") == "resource_missing")
-        #expect(missing.error("param") == "id")
+        #expect(missing.errorValue("code") == "resource_missing")
+        #expect(missing.errorValue("param") == "id")
         let noAmount = try emulator.stripe("POST", "/v1/payment_intents", [("currency", "usd")])
         #expect(noAmount.status == 400)
-        #expect(noAmount.error("code") == "parameter_missing")
-        #expect(noAmount.error("param") == "amount")
+        #expect(noAmount.errorValue("code") == "parameter_missing")
+        #expect(noAmount.errorValue("param") == "amount")
         let badAmount = try emulator.stripe("POST", "/v1/payment_intents", [("amount", "ten"), ("currency", "usd")])
         #expect(badAmount.status == 400)
-        #expect(badAmount.error("code") == "parameter_invalid_integer")
-        #expect(badAmount.error("param") == "amount")
+        #expect(badAmount.errorValue("code") == "parameter_invalid_integer")
+        #expect(badAmount.errorValue("param") == "amount")
         let unknown = try emulator.stripe("POST", "/v1/payment_intents", [("amount", "1"), ("currency", "usd"), ("colour", "red")])
-        #expect(unknown.error("code") == "parameter_unknown")
-        #expect(unknown.error("param") == "colour")
+        #expect(unknown.errorValue("code") == "parameter_unknown")
+        #expect(unknown.errorValue("param") == "colour")
         let nested = try emulator.stripe("POST", "/v1/checkout/sessions", [("mode", "payment"), ("ui_mode", "embedded"),
                                                                            ("return_url", "http://x/r"),
                                                                            ("line_items[0][price_data][currency]", "usd"),
                                                                            ("line_items[0][quantity]", "1")])
         #expect(nested.status == 400)
-        #expect(nested.error("param") == "line_items[0][price_data][unit_amount]")
+        #expect(nested.errorValue("param") == "line_items[0][price_data][unit_amount]")
         let url = try emulator.stripe("GET", "/v1/setup_intents")
         #expect(url.status == 404)
-        #expect(url.error("message")?.contains("Unrecognized request URL") == true)
+        #expect(url.errorValue("message")?.contains("Unrecognized request URL") == true)
 
         let params = [("amount", "700"), ("currency", "usd"), ("metadata[order_id]", "o7")]
         let first = try emulator.stripe("POST", "/v1/payment_intents", params, headers: [("Idempotency-Key", "order-o7-create")])
@@ -307,7 +308,7 @@ struct StripeEmulatorTests {
         let other = try emulator.stripe("POST", "/v1/payment_intents", [("amount", "701"), ("currency", "usd")],
                                         headers: [("Idempotency-Key", "order-o7-create")])
         #expect(other.status == 400)
-        #expect(other.error("type") == "idempotency_error")
+        #expect(other.errorValue("type") == "idempotency_error")
 
         // A declined confirmation is saved too: the replay is the same 402.
         let id = try #require(first.json["id"] as? String)

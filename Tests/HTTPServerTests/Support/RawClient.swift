@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import HTTPTesting
 import Synchronization
 import System
 import Transport
@@ -13,18 +14,6 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         Threads.spawn(name: "http-test-io") { continuation.resume(returning: body()) }
     }
-}
-
-/// A response as a raw client read it.
-struct RawResponse: Sendable {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
-    }
-    var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// A TCP client that writes raw bytes and reads raw responses, for live tests over loopback.
@@ -121,7 +110,7 @@ final class RawClient: Sendable {
 
     /// Reads one complete response (an interim `100 Continue` counts as one). nil if the connection
     /// closed or nothing complete arrived within `timeout`.
-    func readResponse(timeout: Duration = .seconds(5)) async -> RawResponse? {
+    func readResponse(timeout: Duration = .seconds(5)) async -> HTTPTestResponse? {
         await onThread { [self] in
             let deadline = ContinuousClock.now + timeout
             var buffer = pending.withLock { p in let b = p; p = []; return b }
@@ -158,18 +147,11 @@ final class RawClient: Sendable {
     }
 
     /// Parses one response from the front of `bytes`: status line, headers, `Content-Length` body.
-    static func parse(_ bytes: [UInt8]) -> (RawResponse, Int)? {
+    static func parse(_ bytes: [UInt8]) -> (HTTPTestResponse, Int)? {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        guard let end = bytes.firstRange(of: separator) else { return nil }
-        let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self)
-        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        let headers = lines.compactMap { line -> (name: String, value: String)? in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), String(line[line.index(after: colon)...].drop { $0 == " " }))
-        }
-        var response = RawResponse(status: status, headers: headers, body: [])
+        guard let end = bytes.firstRange(of: separator),
+              let (status, headers) = HTTPTestResponse.parseHead(bytes[..<end.lowerBound]) else { return nil }
+        var response = HTTPTestResponse(status: status, headers: headers, body: [])
         let length = status == 100 ? 0 : Int(response.header("content-length") ?? "0") ?? 0
         guard bytes.count >= end.upperBound + length else { return nil }
         response.body = Array(bytes[end.upperBound ..< end.upperBound + length])

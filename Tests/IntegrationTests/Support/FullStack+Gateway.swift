@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 import Testing
 
 /// What the gateway's own suites need on top of ``FullStack``: its metrics, the services' databases and
@@ -61,8 +62,8 @@ extension FullStack {
     }
 
     /// Repeats `request` until `accept` holds for its answer (a restarted peer is reconnected to on demand).
-    func eventuallyAnswers(_ what: String, timeout: Duration = .seconds(15), _ request: () throws -> HTTPTestClient.Response,
-                           _ accept: (HTTPTestClient.Response) -> Bool) throws -> HTTPTestClient.Response {
+    func eventuallyAnswers(_ what: String, timeout: Duration = .seconds(15), _ request: () throws -> HTTPTestResponse,
+                           _ accept: (HTTPTestResponse) -> Bool) throws -> HTTPTestResponse {
         let deadline = ContinuousClock.now + timeout
         while true {
             let r = try request()
@@ -73,7 +74,7 @@ extension FullStack {
     }
 
     /// The detailed readiness on the console (`/admin/api/readiness`): each service's state.
-    func readiness() throws -> HTTPTestClient.Response { try TestConsole.readiness(gateway) }
+    func readiness() throws -> HTTPTestResponse { try TestConsole.readiness(gateway) }
 
     /// Waits until the gateway's detailed readiness shows service `name` answering (in any state), e.g.
     /// after it was started again.
@@ -86,7 +87,7 @@ extension FullStack {
 
     /// `/payment/return` as Stripe.js redirects to it after `confirmPayment`.
     func paymentReturn(_ intent: String, secret: String, redirectStatus: String = "succeeded",
-                       headers: [(String, String)] = []) throws -> HTTPTestClient.Response {
+                       headers: [(String, String)] = []) throws -> HTTPTestResponse {
         let escaped = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret
         return try http.get("/payment/return?payment_intent=\(intent)&payment_intent_client_secret=\(escaped)&redirect_status=\(redirectStatus)",
                             headers: headers)
@@ -96,9 +97,4 @@ extension FullStack {
     static func orderBody(sku: String = "mug", quantity: Int = 1, email: String = "buyer@example.com") -> String {
         #"{"items":[{"sku":"\#(sku)","quantity":\#(quantity)}],"email":"\#(email)"}"#
     }
-}
-
-extension HTTPTestClient.Response {
-    /// `error.<name>` of an error body.
-    func errorValue(_ name: String) -> String? { (json["error"] as? [String: Any])?[name] as? String }
 }

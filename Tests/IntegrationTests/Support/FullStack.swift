@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTesting
 import Synchronization
 import Testing
 
@@ -126,7 +127,7 @@ final class FullStack: @unchecked Sendable {
     }
 
     /// Delivers `body` to the gateway's webhook endpoint, signed.
-    func deliver(_ body: [UInt8]) throws -> HTTPTestClient.Response {
+    func deliver(_ body: [UInt8]) throws -> HTTPTestResponse {
         try http.send("POST", "/webhooks/stripe", headers: [("Content-Type", "application/json; charset=utf-8"),
                                                             ("Stripe-Signature", Self.signature(body))], body: body)
     }

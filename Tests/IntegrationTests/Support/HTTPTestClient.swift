@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,37 +7,11 @@ import Glibc
 /// A minimal HTTP/1.1 client over a loopback TCP socket for gateway tests: one request per connection
 /// (`Connection: close`), redirects not followed, the raw status, headers and body returned.
 struct HTTPTestClient {
-    /// One response.
-    struct Response: CustomStringConvertible {
-        var status: Int
-        var headers: [(name: String, value: String)]
-        var body: [UInt8]
-
-        /// The first header named `name` (any case).
-        func header(_ name: String) -> String? {
-            headers.first { $0.name.lowercased() == name.lowercased() }?.value
-        }
-
-        var text: String { String(decoding: body, as: UTF8.self) }
-
-        /// The body parsed as a JSON object (empty when it is not one).
-        var json: [String: Any] {
-            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
-        }
-
-        /// `error.code` of an error body.
-        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
-        /// `error.field` of an error body.
-        var errorField: String? { (json["error"] as? [String: Any])?["field"] as? String }
-
-        var description: String { "\(status) \(text.prefix(600))" }
-    }
-
     let port: Int
 
     /// Sends one request and reads the whole response.
     func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = [],
-              timeout: Duration = .seconds(15)) throws -> Response {
+              timeout: Duration = .seconds(15)) throws -> HTTPTestResponse {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
@@ -46,12 +21,12 @@ struct HTTPTestClient {
     }
 
     /// GET `target`.
-    func get(_ target: String, headers: [(String, String)] = []) throws -> Response {
+    func get(_ target: String, headers: [(String, String)] = []) throws -> HTTPTestResponse {
         try send("GET", target, headers: headers)
     }
 
     /// POST a JSON text to `target`.
-    func postJSON(_ target: String, _ json: String, headers: [(String, String)] = []) throws -> Response {
+    func postJSON(_ target: String, _ json: String, headers: [(String, String)] = []) throws -> HTTPTestResponse {
         try send("POST", target, headers: [("Content-Type", "application/json")] + headers, body: Array(json.utf8))
     }
 
@@ -96,23 +71,33 @@ struct HTTPTestClient {
         }
     }
 
-    static func parse(_ raw: [UInt8]) throws -> Response {
+    static func parse(_ raw: [UInt8]) throws -> HTTPTestResponse {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard let end = raw.firstRange(of: separator) else {
             throw ServiceFailure("incomplete response: \(String(decoding: raw.prefix(300), as: UTF8.self))")
         }
-        let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw ServiceFailure("bad status line: \(head)") }
-        let headers = lines.compactMap { line -> (name: String, value: String)? in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        guard let (status, headers) = HTTPTestResponse.parseHead(raw[..<end.lowerBound]) else {
+            throw ServiceFailure("bad status line: \(String(decoding: raw[..<end.lowerBound].prefix(300), as: UTF8.self))")
         }
         var body = Array(raw[end.upperBound...])
         if let length = headers.first(where: { $0.name.lowercased() == "content-length" }).flatMap({ Int($0.value) }) {
             body = Array(body.prefix(length))
         }
-        return Response(status: status, headers: headers, body: body)
+        return HTTPTestResponse(status: status, headers: headers, body: body)
     }
+}
+
+extension HTTPTestResponse {
+    /// The body parsed as a JSON object (empty when it is not one).
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+    }
+
+    /// `error.<name>` of an error body (the gateway's `code`, `field`, `reason`; Stripe's `code`, `param`, ...).
+    func errorValue(_ name: String) -> String? { (json["error"] as? [String: Any])?[name] as? String }
+
+    /// `error.code` of an error body.
+    var errorCode: String? { errorValue("code") }
+    /// `error.field` of an error body.
+    var errorField: String? { errorValue("field") }
 }

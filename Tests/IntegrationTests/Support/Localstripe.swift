@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTesting
 import Glibc
 
 /// The Python tools venv (localstripe, stripe, aiosmtpd, schemathesis): `SHOP_VENV_PYTHON` when the test
@@ -69,7 +70,7 @@ final class Localstripe: @unchecked Sendable {
 
     /// A form POST to localstripe with a test key.
     @discardableResult
-    func post(_ path: String, _ form: String) throws -> HTTPTestClient.Response {
+    func post(_ path: String, _ form: String) throws -> HTTPTestResponse {
         try HTTPTestClient(port: port).send("POST", path, headers: [
             ("Authorization", "Bearer sk_test_localstripe"), ("Content-Type", "application/x-www-form-urlencoded"),
         ], body: Array(form.utf8))

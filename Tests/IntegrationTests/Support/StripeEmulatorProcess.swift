@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import HTTPTesting
 
 /// The real `stripe-emulator` executable started for one test on port 0 (the port is read from its
 /// "HTTP server listening" log line), with a `/v1/` client and helpers for its test-helper API.
@@ -47,20 +48,9 @@ final class StripeEmulatorProcess: @unchecked Sendable {
         }
     }
 
-    /// One answer: status, headers and the body parsed as a JSON object (empty when it is not one).
-    struct Response {
-        var status: Int
-        var headers: [(String, String)]
-        var body: [UInt8]
-        var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]) ?? [:] }
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-        /// `error.<field>` of a Stripe error body.
-        func error(_ field: String) -> String? { (json["error"] as? [String: Any])?[field] as? String }
-    }
-
     /// A `/v1/` call with form parameters (in order, brackets unescaped like the official clients send them).
     func stripe(_ method: String, _ path: String, _ params: [(String, String)] = [], key: String? = StripeEmulatorProcess.key,
-                headers: [(String, String)] = []) throws -> Response {
+                headers: [(String, String)] = []) throws -> HTTPTestResponse {
         let form = params.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
         var all = headers
         if let key { all.append(("Authorization", "Bearer \(key)")) }
@@ -72,15 +62,15 @@ final class StripeEmulatorProcess: @unchecked Sendable {
             request = ClientRequest(method: method, url: baseURL + path, headers: all, body: Array(form.utf8))
         }
         let r = try client.perform(request)
-        return Response(status: r.status, headers: r.headers, body: r.body)
+        return HTTPTestResponse(status: r.status, headers: r.headers.map { (name: $0.0, value: $0.1) }, body: r.body)
     }
 
     /// A test-helper call with a JSON body.
-    func helper(_ method: String, _ path: String, json: [String: Any] = [:]) throws -> Response {
+    func helper(_ method: String, _ path: String, json: [String: Any] = [:]) throws -> HTTPTestResponse {
         let body = method == "GET" ? [] : Array(try JSONSerialization.data(withJSONObject: json))
         let r = try client.perform(ClientRequest(method: method, url: baseURL + path,
                                                  headers: [("Content-Type", "application/json")], body: body))
-        return Response(status: r.status, headers: r.headers, body: r.body)
+        return HTTPTestResponse(status: r.status, headers: r.headers.map { (name: $0.0, value: $0.1) }, body: r.body)
     }
 
     /// The event types a helper answer lists.

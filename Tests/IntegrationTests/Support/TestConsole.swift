@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTesting
 
 /// The operator console of the test stacks: a tokens file with one token per role, and the console's
 /// port as the gateway logs it. The stack's topology (`/admin/api/readiness`) and its metrics
@@ -38,12 +39,12 @@ enum TestConsole {
     }
 
     /// The detailed readiness (`GET /admin/api/readiness` with the read token): each service's state.
-    static func readiness(_ gateway: ServiceProcess) throws -> HTTPTestClient.Response {
+    static func readiness(_ gateway: ServiceProcess) throws -> HTTPTestResponse {
         try HTTPTestClient(port: port(of: gateway)).get("/admin/api/readiness", headers: readAuth)
     }
 
     /// The gateway's Prometheus text (`GET /admin/api/metrics` with the read token).
-    static func metrics(_ gateway: ServiceProcess) throws -> HTTPTestClient.Response {
+    static func metrics(_ gateway: ServiceProcess) throws -> HTTPTestResponse {
         try HTTPTestClient(port: port(of: gateway)).get("/admin/api/metrics", headers: readAuth)
     }
 }
